@@ -1,0 +1,145 @@
+/* Private to the `suyuan` command line tool (docs/cli.md).
+ *
+ * suyuan.c   main, global options, dispatch, help; shared helpers below
+ * cli_keys.c init, keygen, member add|revoke|list; loading keys
+ * cli_chain.c talking to the node, tx sign|send|submit|show, block show,
+ *            status, verify
+ *
+ * The tool uses only public APIs: the HTTP API through client.h, and the
+ * core/crypto/ledger headers for signing and offline verify. */
+#ifndef SY_CLI_H
+#define SY_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/client.h"
+#include "crypto/suite.h"
+
+/* Exit codes: part of the interface, documented in docs/cli.md. */
+enum {
+  CLI_OK = 0,          /* success */
+  CLI_FAIL = 1,        /* runtime failure (file, key, passphrase, verify failed) */
+  CLI_USAGE = 2,       /* bad command line */
+  CLI_REJECTED = 3,    /* the node refused the request (HTTP 4xx) */
+  CLI_INVALID = 4,     /* committed, but recorded invalid */
+  CLI_UNAVAILABLE = 5, /* node unreachable, timed out, or answered 5xx */
+};
+
+#define CLI_DEFAULT_NODE "http://127.0.0.1:7420"
+#define CLI_DEFAULT_TIMEOUT_S 40
+
+/* Options every command accepts, and the command being run. */
+typedef struct cli {
+  const char *cmd;             /* "member add": for messages and help */
+  char node[512];              /* node base URL, normalised */
+  int json;                    /* --json */
+  long timeout_s;              /* --timeout, per request */
+  const char *passphrase_file; /* --passphrase-file, borrowed from argv */
+  sy_client *client;           /* opened on first use; closed by main */
+} cli;
+
+/* ---- options (suyuan.c) ----------------------------------------------------- */
+enum {
+  CLI_OPT_NODE = 1000,
+  CLI_OPT_JSON,
+  CLI_OPT_TIMEOUT,
+  CLI_OPT_PASSFILE,
+  CLI_OPT_FIRST_LOCAL /* commands number their long-only options from here */
+};
+
+/* Appended to every command's long option table. */
+// clang-format off
+#define CLI_COMMON_OPTIONS                                        \
+  {"node", required_argument, NULL, CLI_OPT_NODE},                \
+  {"json", no_argument, NULL, CLI_OPT_JSON},                      \
+  {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},          \
+  {"passphrase-file", required_argument, NULL, CLI_OPT_PASSFILE}, \
+  {"help", no_argument, NULL, 'h'},                               \
+  {NULL, 0, NULL, 0}
+// clang-format on
+
+/* Starts option parsing of a command's argv (argv[0] is the command word). */
+void cli_opt_begin(void);
+/* getopt_long that handles the common options itself. Returns the next
+ * command-specific option, 'h' for --help, '?' after printing what was wrong
+ * with the command line, or -1 at the end (positionals start at optind). */
+int cli_getopt(cli *c, int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+/* Prints help (stdout) and returns CLI_OK. */
+int cli_help(const char *text);
+/* Prints "usage: ..." and a hint to stderr; returns CLI_USAGE. */
+int cli_usage(const cli *c, const char *usage);
+/* "suyuan: <message>" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- helpers (suyuan.c) -------------------------------------------------------- */
+/* Reads a whole file ("-" = stdin) of at most max bytes into a malloc'd,
+ * NUL-terminated buffer (*out transferred). SY_EIO / SY_ENOTFOUND /
+ * SY_ETOOBIG, with errno kept for the message. */
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+/* Writes len bytes to path ("-" = stdout), replacing it, mode 0644. */
+int cli_write_file(const char *path, const void *p, size_t len);
+/* Parses a decimal uint64 (the whole string); 0 on success, -1 otherwise. */
+int cli_parse_u64(const char *s, uint64_t *out);
+uint64_t cli_now_ms(void);
+/* A random 64-bit nonce from getrandom(2). */
+int cli_random_u64(uint64_t *out);
+
+/* The passphrase, from --passphrase-file, SUYUAN_PASSPHRASE or the terminal
+ * (asked twice when confirm). Writes at most size-1 bytes and a NUL into
+ * buf; the caller wipes buf with explicit_bzero. Prints why on failure and
+ * returns CLI_FAIL; CLI_OK otherwise. what names the key ("admin key"). */
+int cli_passphrase(const cli *c, const char *what, int confirm, char *buf, size_t size,
+                   size_t *len);
+
+/* ---- keys (cli_keys.c) ------------------------------------------------------------ */
+/* Loads and decrypts a keystore, asking for its passphrase; prints a clear
+ * message and returns CLI_FAIL on failure. *out transferred. */
+int cli_load_key(const cli *c, const char *path, sy_key **out);
+
+/* ---- node and transactions (cli_chain.c) -------------------------------------------- */
+/* The client for c->node, created on first use. NULL after printing why. */
+sy_client *cli_client(cli *c);
+/* GETs path and, on a 2xx answer, leaves it in resp (caller frees). Other
+ * answers are reported and mapped to an exit code (CLI_REJECTED for 4xx,
+ * CLI_UNAVAILABLE for 5xx and no answer, CLI_FAIL otherwise). */
+int cli_get(cli *c, const char *path, sy_http_resp *resp);
+/* The chain id the node serves (GET /v1/status), into out[SY_CHAIN_ID_MAX+1]. */
+int cli_node_chain_id(cli *c, char *out);
+
+typedef struct cli_tx_opts {
+  int type;
+  const uint8_t *payload; /* borrowed */
+  size_t payload_len;
+  const char *chain; /* NULL: ask the node */
+  int have_nonce;
+  uint64_t nonce;
+} cli_tx_opts;
+
+/* Signs a transaction with key into out (appended); fills id_hex[65]. */
+int cli_sign_tx(cli *c, const sy_key *key, const cli_tx_opts *o, sy_buf *out, char *id_hex);
+/* Posts an envelope and reports the outcome: CLI_OK (committed valid, or
+ * accepted when !wait), CLI_INVALID (committed invalid), CLI_REJECTED,
+ * CLI_UNAVAILABLE, CLI_FAIL (not committed before the timeout). */
+int cli_send_tx(cli *c, const uint8_t *raw, size_t len, int wait);
+
+/* Resolves the chain id (o->chain or the node's), then loads keyfile
+ * (asking for its passphrase), signs and sends: cli_send_tx's codes. */
+int cli_submit_tx(cli *c, const char *keyfile, const cli_tx_opts *o, int wait);
+
+/* Reads --payload / --payload-file (exactly one must be given) and checks it
+ * is JSON; *out transferred (free()). Returns CLI_OK, CLI_USAGE or CLI_FAIL. */
+int cli_load_payload(const char *inline_json, const char *file, uint8_t **out, size_t *len);
+
+/* ---- commands ------------------------------------------------------------------------ */
+int cli_cmd_init(cli *c, int argc, char **argv);
+int cli_cmd_keygen(cli *c, int argc, char **argv);
+int cli_cmd_member(cli *c, int argc, char **argv);
+int cli_cmd_tx(cli *c, int argc, char **argv);
+int cli_cmd_block(cli *c, int argc, char **argv);
+int cli_cmd_status(cli *c, int argc, char **argv);
+int cli_cmd_verify(cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,227 @@
+/* The ledger: SQLite (WAL) block store, registries, deterministic apply,
+ * queries and verify (docs/ledger.md).
+ *
+ * One idea keeps it simple: the ledger is a deterministic function of the
+ * ordered blocks. sy_ledger_append turns an ordered batch into the next block
+ * with the same pure rules on every node (SPEC M8c): check signature,
+ * membership, role; mark each transaction valid or invalid with a reason;
+ * write the results and fold them into the results hash. One SQLite
+ * transaction and one fsync per block (group commit).
+ *
+ * Threads: one writer (the committer) calls sy_ledger_append; any number of
+ * threads may call the query functions at the same time (each takes a
+ * read-only connection from a pool; WAL gives them a consistent snapshot). */
+#ifndef SY_LEDGER_H
+#define SY_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/block.h"
+#include "core/tx.h"
+#include "crypto/suite.h"
+
+typedef struct sy_ledger sy_ledger;
+
+/* ---- roles (SPEC M1) ------------------------------------------------------ */
+#define SY_ROLES(X)                                                                 \
+  X(SYSTEM_MANAGER, 1u << 0, "system_manager")  /* governance: members, nodes */    \
+  X(BUSINESS_MANAGER, 1u << 1, "business_manager") /* records; plans, bills */      \
+  X(RECORDER, 1u << 2, "recorder")              /* records trace events */          \
+  X(INSPECTOR, 1u << 3, "inspector")            /* records inspections (I6) */      \
+  X(AUDITOR, 1u << 4, "auditor")                /* reads everything, writes none */ \
+  X(SERVICE_USER, 1u << 5, "service_user")      /* queries traces */
+
+enum {
+#define SY_ROLE_ENUM(name, bit, text) SY_ROLE_##name = (bit),
+  SY_ROLES(SY_ROLE_ENUM)
+#undef SY_ROLE_ENUM
+};
+#define SY_ROLE_ALL 0x3fu
+
+/* Parses "recorder,inspector" into a mask; SY_EINVAL names no role or an
+ * unknown one. */
+int sy_roles_parse(const char *list, uint32_t *mask);
+/* Writes "recorder,inspector" into out (size >= 128). */
+void sy_roles_format(uint32_t mask, char *out, size_t size);
+
+/* ---- genesis ---------------------------------------------------------------- */
+/* The genesis file is JSON (docs/format.md#genesis). Block 0 holds one
+ * GENESIS transaction whose payload is the file's exact bytes and whose
+ * "signature" is one zero byte (trust in genesis comes from its hash, which
+ * is the chain's identity: the hash of block 0). */
+typedef struct sy_genesis_info {
+  char chain_id[SY_CHAIN_ID_MAX + 1];
+  const sy_suite *suite;
+  uint64_t created_ms;
+} sy_genesis_info;
+
+/* Checks a genesis document and extracts its identity. SY_EMALFORMED with
+ * detail in err. */
+int sy_genesis_check(const uint8_t *json, size_t len, sy_genesis_info *info, char *err,
+                     size_t errlen);
+
+/* ---- open / close ------------------------------------------------------------ */
+typedef struct sy_ledger_opts {
+  const char *path;          /* SQLite file; ":memory:" for a private in-memory ledger */
+  const uint8_t *genesis;    /* genesis file bytes; required for a new ledger, checked
+                                against block 0 for an existing one; may be NULL then */
+  size_t genesis_len;
+  const sy_key *node_key;    /* borrowed for the ledger's lifetime; seals (attests)
+                                each block this node appends; may be NULL (verify) */
+  int read_only;             /* open an existing ledger for queries and verify only */
+  int readers;               /* size of the read connection pool; 0 = 8 */
+} sy_ledger_opts;
+
+/* Opens (creating and applying genesis when new). On failure returns a code
+ * and, when err is given, a message. *out transferred. */
+int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *opts, char *err, size_t errlen);
+void sy_ledger_close(sy_ledger *l);
+
+const sy_suite *sy_ledger_suite(const sy_ledger *l);
+/* Borrowed until close. */
+const char *sy_ledger_chain_id(const sy_ledger *l);
+
+typedef struct sy_tip {
+  uint64_t height;                    /* of the last block; genesis is 0 */
+  uint8_t hash[SY_HASH_LEN];
+  uint8_t results_hash[SY_HASH_LEN];
+  uint64_t timestamp_ms;
+  uint64_t position;                  /* last applied ordering position */
+  uint64_t tx_count;                  /* all transactions, valid or not */
+  uint64_t valid_tx_count;
+  uint8_t genesis_hash[SY_HASH_LEN];
+} sy_tip;
+
+/* Snapshot of the chain's tip; cheap (kept in memory by the writer). */
+int sy_ledger_tip(sy_ledger *l, sy_tip *out);
+
+/* ---- admission ------------------------------------------------------------- */
+/* Stateless and cheap stateful checks a node makes before it orders a
+ * transaction: decodes raw, checks size (max_bytes), chain id, and — when
+ * the signer is a known key — the signature. Safe from any thread.
+ *   SY_EMALFORMED / SY_ETOOBIG / SY_EWRONGCHAIN / SY_EBADSIG: refuse it;
+ *   SY_EEXIST: the same transaction is already in the chain;
+ *   SY_OK: order it. *sig_checked says whether the signature was verified
+ *   (0 when the signer is unknown: apply records it invalid, unknown_signer).
+ * tx borrows from raw; id receives the transaction id. */
+int sy_ledger_admit(sy_ledger *l, const uint8_t *raw, size_t len, size_t max_bytes, sy_tx *tx,
+                    uint8_t id[SY_HASH_LEN], int *sig_checked);
+
+/* ---- append (the single writer) -------------------------------------------- */
+typedef struct sy_batch_tx {
+  const uint8_t *raw; /* borrowed for the call */
+  size_t len;
+  int sig_checked;    /* 1: this process verified the signature at admission */
+} sy_batch_tx;
+
+typedef struct sy_batch {
+  const sy_batch_tx *txs;
+  size_t n;                          /* 1..SY_BLOCK_MAX_TXS */
+  uint64_t timestamp_ms;             /* block time: chosen by the orderer */
+  uint8_t proposer[SY_KEYID_LEN];    /* node that ordered the batch */
+  uint64_t position;                 /* ordering position (etcd revision, solo
+                                        sequence); 0 = none. A batch at or
+                                        below the applied position is skipped */
+} sy_batch;
+
+typedef struct sy_commit_info {
+  uint64_t height;
+  uint8_t block_hash[SY_HASH_LEN];
+  int skipped;                       /* 1: position already applied; nothing done */
+} sy_commit_info;
+
+/* Applies the batch as the next block, durably (one SQLite transaction, one
+ * fsync), and seals it with the node key. flags_out[0..n) receives each
+ * transaction's reason code (0 = valid). On error nothing was written:
+ * SY_ENOSPC (disk full), SY_ESTORAGE (I/O), SY_ENOMEM, SY_EINVAL. */
+int sy_ledger_append(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_commit_info *info);
+
+/* ---- queries ---------------------------------------------------------------- */
+typedef struct sy_tx_info {
+  uint8_t id[SY_HASH_LEN];
+  uint64_t height;
+  uint32_t index;
+  uint16_t reason;
+  uint8_t *raw;          /* owned */
+  size_t raw_len;
+  sy_tx tx;              /* decoded view borrowing raw; all zero when the
+                            transaction was recorded as malformed_tx */
+  sy_block_header block; /* header of the block holding it */
+  uint8_t block_hash[SY_HASH_LEN];
+  uint8_t (*proof)[SY_HASH_LEN]; /* owned: Merkle audit path to block.tx_root */
+  size_t proof_len;
+} sy_tx_info;
+
+/* Looks a transaction up by id (the first occurrence when a duplicate was
+ * also recorded). SY_ENOTFOUND when absent. Release with sy_tx_info_free. */
+int sy_ledger_get_tx(sy_ledger *l, const uint8_t id[SY_HASH_LEN], sy_tx_info *out);
+void sy_tx_info_free(sy_tx_info *t);
+
+typedef struct sy_attestation {
+  uint8_t node[SY_KEYID_LEN];
+  uint8_t sig[SY_SIG_MAX];
+  size_t sig_len;
+} sy_attestation;
+
+typedef struct sy_block_info {
+  sy_block_header hdr;
+  uint8_t hash[SY_HASH_LEN];
+  uint8_t (*tx_ids)[SY_HASH_LEN]; /* owned, hdr.tx_count entries */
+  uint16_t *flags;                /* owned, hdr.tx_count entries */
+  uint8_t *types;                 /* owned, hdr.tx_count entries */
+  sy_attestation *att;            /* owned */
+  size_t natt;
+} sy_block_info;
+
+/* SY_ENOTFOUND past the tip. Release with sy_block_info_free. */
+int sy_ledger_get_block(sy_ledger *l, uint64_t height, sy_block_info *out);
+void sy_block_info_free(sy_block_info *b);
+
+/* Attestation message: "SYAT" | height u64 | block hash | results hash. */
+void sy_attestation_msg(uint64_t height, const uint8_t hash[SY_HASH_LEN],
+                        const uint8_t results[SY_HASH_LEN], uint8_t out[4 + 8 + 64]);
+
+typedef struct sy_member {
+  uint8_t key_id[SY_KEYID_LEN];
+  char org[65];
+  char name[129];
+  uint32_t roles;
+  int revoked;
+  uint64_t added_height;
+  uint64_t revoked_height;
+  uint8_t pk[SY_PK_MAX];
+  size_t pk_len;
+} sy_member;
+
+/* Calls fn for each member (of org, or all when org is NULL) in key order;
+ * fn returning non-zero stops the walk. */
+int sy_ledger_list_members(sy_ledger *l, const char *org,
+                           int (*fn)(void *ctx, const sy_member *m), void *ctx);
+int sy_ledger_get_member(sy_ledger *l, const uint8_t key_id[SY_KEYID_LEN], sy_member *out);
+
+typedef struct sy_ledger_counts {
+  uint64_t orgs, members, active_members, nodes;
+} sy_ledger_counts;
+int sy_ledger_counts_get(sy_ledger *l, sy_ledger_counts *out);
+
+/* ---- verify (SPEC G2 tamper-evidence, M8c) --------------------------------- */
+typedef struct sy_verify_report {
+  int ok;                 /* 1 when every check passed */
+  uint64_t blocks;        /* blocks checked */
+  uint64_t txs;           /* transactions checked */
+  uint64_t bad_height;    /* first bad height when !ok */
+  char what[256];         /* what is wrong there */
+} sy_verify_report;
+
+/* Re-checks a ledger file from genesis: header hashes and the hash chain,
+ * heights without gaps, Merkle roots, transaction signatures, block seals,
+ * then replays every block into a private in-memory ledger and compares
+ * validity flags and results hashes. Opens its own read-only connection, so
+ * it works on a stopped node's file or on a live one (snapshot). Returns
+ * SY_OK when the check ran (see r->ok), or an error when it could not run.
+ * progress, if given, is called every 1000 blocks. */
+int sy_ledger_verify(const char *path, sy_verify_report *r,
+                     void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
+
+#endif

@@ -1,0 +1,80 @@
+/* Private to ledger/: the ledger object and helpers shared by its files.
+ * Only ledger/ includes sqlite3.h. */
+#ifndef SY_LEDGER_INTERNAL_H
+#define SY_LEDGER_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "ledger/ledger.h"
+
+/* A read-only connection with its prepared statements. */
+typedef struct sy_reader_conn {
+  sqlite3 *db;
+  sqlite3_stmt *has_tx;      /* SELECT 1 FROM txs WHERE id=? */
+  sqlite3_stmt *get_tx;      /* by id */
+  sqlite3_stmt *block_txids; /* ids of a block in order */
+  sqlite3_stmt *get_block;
+  sqlite3_stmt *get_att;
+  sqlite3_stmt *member;
+  int busy;
+} sy_reader_conn;
+
+/* Known public keys (key id -> pk), append-only: a key id names one key
+ * forever, so admission can check signatures without a query. */
+typedef struct sy_keycache_entry {
+  uint8_t id[SY_KEYID_LEN];
+  uint8_t pk[SY_PK_MAX];
+  uint8_t pk_len;
+  uint8_t used;
+} sy_keycache_entry;
+
+struct sy_ledger {
+  sqlite3 *db; /* the writer connection (NULL when read_only) */
+  char path[1024];
+  int read_only;
+  const sy_suite *suite;
+  char chain_id[SY_CHAIN_ID_MAX + 1];
+  const sy_key *node_key;
+
+  /* writer's prepared statements */
+  sqlite3_stmt *ins_block, *ins_tx, *ins_att, *has_tx_w, *get_member_w, *ins_nonce,
+      *has_nonce, *ins_member, *revoke_member, *ins_org, *has_org, *ins_node, *get_node_w,
+      *remove_node, *set_meta, *begin, *commit, *rollback;
+
+  pthread_mutex_t tip_mu;
+  sy_tip tip;
+
+  pthread_mutex_t pool_mu;
+  pthread_cond_t pool_cv;
+  sy_reader_conn *readers;
+  int nreaders;
+
+  pthread_rwlock_t kc_mu;
+  sy_keycache_entry *kc;
+  size_t kc_cap, kc_len;
+
+  char err[256];
+};
+
+/* ledger_store.c */
+int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what);
+sy_reader_conn *sy_ls_reader_get(sy_ledger *l);
+void sy_ls_reader_put(sy_ledger *l, sy_reader_conn *r);
+int sy_ls_keycache_add(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], const uint8_t *pk,
+                       size_t pk_len);
+int sy_ls_keycache_get(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], uint8_t *pk,
+                       size_t *pk_len);
+
+int sy_ls_meta_put(sy_ledger *l, const char *k, const void *v, size_t n);
+
+/* ledger_apply.c: applies genesis or a batch inside an open write
+ * transaction; on error the caller rolls back. */
+int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_block_header *hdr,
+                uint8_t hash[SY_HASH_LEN], int is_genesis);
+
+/* genesis.c */
+/* Builds the unsigned GENESIS transaction envelope from the file bytes. */
+int sy_genesis_tx(const uint8_t *json, size_t len, sy_buf *out);
+
+#endif

@@ -1,0 +1,632 @@
+/* SQLite storage: schema, connections, the single writer's append, and
+ * admission checks (docs/ledger.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/merkle.h"
+#include "core/sy_error.h"
+#include "ledger/ledger_internal.h"
+
+#define SCHEMA_VERSION 1
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;"
+    /* header: the encoded header (docs/format.md); flags: u16 LE per tx */
+    "CREATE TABLE IF NOT EXISTS blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
+    "  header BLOB NOT NULL, flags BLOB NOT NULL);"
+    /* seq = height * 65536 + index: rowid order is chain order */
+    "CREATE TABLE IF NOT EXISTS txs(seq INTEGER PRIMARY KEY, height INTEGER NOT NULL,"
+    "  idx INTEGER NOT NULL, id BLOB NOT NULL, type INTEGER NOT NULL, signer BLOB NOT NULL,"
+    "  reason INTEGER NOT NULL, raw BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS txs_id ON txs(id);"
+    "CREATE TABLE IF NOT EXISTS attestations(height INTEGER NOT NULL, node BLOB NOT NULL,"
+    "  sig BLOB NOT NULL, PRIMARY KEY(height, node)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS orgs(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  added_height INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS members(key_id BLOB PRIMARY KEY, org TEXT NOT NULL,"
+    "  pubkey BLOB NOT NULL, name TEXT NOT NULL, roles INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0, added_height INTEGER NOT NULL,"
+    "  revoked_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS members_org ON members(org);"
+    "CREATE TABLE IF NOT EXISTS nodes(key_id BLOB PRIMARY KEY, org TEXT NOT NULL,"
+    "  pubkey BLOB NOT NULL, address TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0,"
+    "  added_height INTEGER NOT NULL, removed_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS nonces(signer BLOB NOT NULL, nonce INTEGER NOT NULL,"
+    "  PRIMARY KEY(signer, nonce)) WITHOUT ROWID;";
+
+int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what) {
+  int base = rc & 0xff;
+  if (msg && msglen)
+    snprintf(msg, msglen, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (base) {
+    case SQLITE_FULL:
+      return SY_ENOSPC;
+    case SQLITE_NOMEM:
+      return SY_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return SY_EBUSY;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return SY_ECORRUPT;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+      return SY_EIO;
+    default:
+      return SY_ESTORAGE;
+  }
+}
+
+static int prep(sy_ledger *l, sqlite3 *db, sqlite3_stmt **st, const char *sql) {
+  int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+  if (rc != SQLITE_OK) return sy_ls_err(db, rc, l->err, sizeof l->err, "prepare");
+  return SY_OK;
+}
+
+static int exec(sy_ledger *l, sqlite3 *db, const char *sql) {
+  char *msg = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) {
+    snprintf(l->err, sizeof l->err, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return sy_ls_err(NULL, rc, NULL, 0, "exec");
+  }
+  return SY_OK;
+}
+
+/* ---- key cache ---------------------------------------------------------- */
+
+static size_t kc_slot(const uint8_t id[SY_KEYID_LEN], size_t cap) {
+  uint64_t h;
+  memcpy(&h, id, sizeof h);
+  return (size_t)(h & (cap - 1));
+}
+
+static int kc_insert(sy_keycache_entry *t, size_t cap, const uint8_t *id, const uint8_t *pk,
+                     size_t pk_len) {
+  for (size_t i = kc_slot(id, cap);; i = (i + 1) & (cap - 1)) {
+    if (!t[i].used) {
+      memcpy(t[i].id, id, SY_KEYID_LEN);
+      memcpy(t[i].pk, pk, pk_len);
+      t[i].pk_len = (uint8_t)pk_len;
+      t[i].used = 1;
+      return 1;
+    }
+    if (memcmp(t[i].id, id, SY_KEYID_LEN) == 0) return 0;
+  }
+}
+
+int sy_ls_keycache_add(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], const uint8_t *pk,
+                       size_t pk_len) {
+  if (pk_len > SY_PK_MAX) return SY_EINVAL;
+  pthread_rwlock_wrlock(&l->kc_mu);
+  int rc = SY_OK;
+  if ((l->kc_len + 1) * 2 > l->kc_cap) {
+    size_t ncap = l->kc_cap ? l->kc_cap * 2 : 256;
+    sy_keycache_entry *nt = calloc(ncap, sizeof *nt);
+    if (!nt) {
+      rc = SY_ENOMEM;
+      goto out;
+    }
+    for (size_t i = 0; i < l->kc_cap; i++)
+      if (l->kc[i].used) kc_insert(nt, ncap, l->kc[i].id, l->kc[i].pk, l->kc[i].pk_len);
+    free(l->kc);
+    l->kc = nt;
+    l->kc_cap = ncap;
+  }
+  l->kc_len += (size_t)kc_insert(l->kc, l->kc_cap, id, pk, pk_len);
+out:
+  pthread_rwlock_unlock(&l->kc_mu);
+  return rc;
+}
+
+int sy_ls_keycache_get(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], uint8_t *pk,
+                       size_t *pk_len) {
+  int rc = SY_ENOTFOUND;
+  pthread_rwlock_rdlock(&l->kc_mu);
+  if (l->kc_cap) {
+    for (size_t i = kc_slot(id, l->kc_cap); l->kc[i].used; i = (i + 1) & (l->kc_cap - 1)) {
+      if (memcmp(l->kc[i].id, id, SY_KEYID_LEN) == 0) {
+        memcpy(pk, l->kc[i].pk, l->kc[i].pk_len);
+        *pk_len = l->kc[i].pk_len;
+        rc = SY_OK;
+        break;
+      }
+    }
+  }
+  pthread_rwlock_unlock(&l->kc_mu);
+  return rc;
+}
+
+static int keycache_load(sy_ledger *l, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(l, db, &st, "SELECT key_id, pubkey FROM members");
+  if (rc) return rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (sqlite3_column_bytes(st, 0) != SY_KEYID_LEN) continue;
+    int rc2 = sy_ls_keycache_add(l, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1));
+    if (rc2) {
+      sqlite3_finalize(st);
+      return rc2;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? SY_OK : sy_ls_err(db, rc, l->err, sizeof l->err, "load keys");
+}
+
+/* ---- readers ------------------------------------------------------------ */
+
+static int reader_open(sy_ledger *l, sy_reader_conn *r) {
+  int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(l->path, &r->db, flags, NULL);
+  if (rc != SQLITE_OK) return sy_ls_err(r->db, rc, l->err, sizeof l->err, "open reader");
+  sqlite3_busy_timeout(r->db, 5000);
+  if ((rc = prep(l, r->db, &r->has_tx, "SELECT 1 FROM txs WHERE id=?1 LIMIT 1")) ||
+      (rc = prep(l, r->db, &r->get_tx,
+                 "SELECT height, idx, reason, raw FROM txs WHERE id=?1 ORDER BY seq LIMIT 1")) ||
+      (rc = prep(l, r->db, &r->block_txids,
+                 "SELECT id, type FROM txs WHERE seq >= ?1*65536 AND seq < (?1+1)*65536 "
+                 "ORDER BY seq")) ||
+      (rc = prep(l, r->db, &r->get_block, "SELECT hash, header, flags FROM blocks WHERE height=?1")) ||
+      (rc = prep(l, r->db, &r->get_att, "SELECT node, sig FROM attestations WHERE height=?1")) ||
+      (rc = prep(l, r->db, &r->member,
+                 "SELECT key_id, org, name, roles, revoked, added_height, revoked_height, pubkey "
+                 "FROM members WHERE key_id=?1")))
+    return rc;
+  return SY_OK;
+}
+
+static void reader_close(sy_reader_conn *r) {
+  sqlite3_finalize(r->has_tx);
+  sqlite3_finalize(r->get_tx);
+  sqlite3_finalize(r->block_txids);
+  sqlite3_finalize(r->get_block);
+  sqlite3_finalize(r->get_att);
+  sqlite3_finalize(r->member);
+  sqlite3_close(r->db);
+  memset(r, 0, sizeof *r);
+}
+
+sy_reader_conn *sy_ls_reader_get(sy_ledger *l) {
+  pthread_mutex_lock(&l->pool_mu);
+  for (;;) {
+    for (int i = 0; i < l->nreaders; i++) {
+      if (!l->readers[i].busy) {
+        l->readers[i].busy = 1;
+        pthread_mutex_unlock(&l->pool_mu);
+        return &l->readers[i];
+      }
+    }
+    pthread_cond_wait(&l->pool_cv, &l->pool_mu);
+  }
+}
+
+void sy_ls_reader_put(sy_ledger *l, sy_reader_conn *r) {
+  sqlite3_stmt *all[] = {r->has_tx, r->get_tx, r->block_txids, r->get_block, r->get_att, r->member};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    sqlite3_reset(all[i]);
+    sqlite3_clear_bindings(all[i]);
+  }
+  pthread_mutex_lock(&l->pool_mu);
+  r->busy = 0;
+  pthread_cond_signal(&l->pool_cv);
+  pthread_mutex_unlock(&l->pool_mu);
+}
+
+/* ---- open ---------------------------------------------------------------- */
+
+static int prepare_writer(sy_ledger *l) {
+  sqlite3 *db = l->db;
+  int rc;
+  if ((rc = prep(l, db, &l->ins_block,
+                 "INSERT INTO blocks(height, hash, header, flags) VALUES(?1,?2,?3,?4)")) ||
+      (rc = prep(l, db, &l->ins_tx,
+                 "INSERT INTO txs(seq, height, idx, id, type, signer, reason, raw) "
+                 "VALUES(?1*65536+?2,?1,?2,?3,?4,?5,?6,?7)")) ||
+      (rc = prep(l, db, &l->ins_att,
+                 "INSERT OR REPLACE INTO attestations(height, node, sig) VALUES(?1,?2,?3)")) ||
+      (rc = prep(l, db, &l->has_tx_w, "SELECT 1 FROM txs WHERE id=?1 LIMIT 1")) ||
+      (rc = prep(l, db, &l->get_member_w,
+                 "SELECT org, pubkey, roles, revoked FROM members WHERE key_id=?1")) ||
+      (rc = prep(l, db, &l->ins_nonce, "INSERT INTO nonces(signer, nonce) VALUES(?1,?2)")) ||
+      (rc = prep(l, db, &l->has_nonce, "SELECT 1 FROM nonces WHERE signer=?1 AND nonce=?2")) ||
+      (rc = prep(l, db, &l->ins_member,
+                 "INSERT INTO members(key_id, org, pubkey, name, roles, added_height) "
+                 "VALUES(?1,?2,?3,?4,?5,?6)")) ||
+      (rc = prep(l, db, &l->revoke_member,
+                 "UPDATE members SET revoked=1, revoked_height=?2 WHERE key_id=?1")) ||
+      (rc = prep(l, db, &l->ins_org, "INSERT INTO orgs(id, name, added_height) VALUES(?1,?2,?3)")) ||
+      (rc = prep(l, db, &l->has_org, "SELECT 1 FROM orgs WHERE id=?1")) ||
+      (rc = prep(l, db, &l->ins_node,
+                 "INSERT INTO nodes(key_id, org, pubkey, address, added_height) "
+                 "VALUES(?1,?2,?3,?4,?5)")) ||
+      (rc = prep(l, db, &l->get_node_w, "SELECT org, removed FROM nodes WHERE key_id=?1")) ||
+      (rc = prep(l, db, &l->remove_node,
+                 "UPDATE nodes SET removed=1, removed_height=?2 WHERE key_id=?1")) ||
+      (rc = prep(l, db, &l->set_meta, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)")) ||
+      (rc = prep(l, db, &l->begin, "BEGIN IMMEDIATE")) ||
+      (rc = prep(l, db, &l->commit, "COMMIT")) || (rc = prep(l, db, &l->rollback, "ROLLBACK")))
+    return rc;
+  return SY_OK;
+}
+
+static int meta_get(sy_ledger *l, sqlite3 *db, const char *k, void *out, size_t n, int *found) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(l, db, &st, "SELECT v FROM meta WHERE k=?1");
+  if (rc) return rc;
+  sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+  *found = 0;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    size_t len = (size_t)sqlite3_column_bytes(st, 0);
+    if (len <= n) {
+      memcpy(out, sqlite3_column_blob(st, 0), len);
+      if (len < n) ((uint8_t *)out)[len] = 0;
+      *found = 1;
+    }
+    rc = SQLITE_DONE;
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? SY_OK : sy_ls_err(db, rc, l->err, sizeof l->err, "meta");
+}
+
+int sy_ls_meta_put(sy_ledger *l, const char *k, const void *v, size_t n) {
+  sqlite3_bind_text(l->set_meta, 1, k, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(l->set_meta, 2, v, (int)n, SQLITE_STATIC);
+  int rc = sqlite3_step(l->set_meta);
+  sqlite3_reset(l->set_meta);
+  return rc == SQLITE_DONE ? SY_OK : sy_ls_err(l->db, rc, l->err, sizeof l->err, "meta");
+}
+
+/* Loads the tip from the last block row and meta. */
+static int tip_load(sy_ledger *l, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(l, db, &st, "SELECT hash, header FROM blocks ORDER BY height DESC LIMIT 1");
+  if (rc) return rc;
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    sy_block_header h;
+    if (sqlite3_column_bytes(st, 0) != SY_HASH_LEN ||
+        sy_block_header_decode(&h, sqlite3_column_blob(st, 1),
+                               (size_t)sqlite3_column_bytes(st, 1)) != SY_OK) {
+      sqlite3_finalize(st);
+      snprintf(l->err, sizeof l->err, "last block row is damaged; run suyuan verify");
+      return SY_ECORRUPT;
+    }
+    memcpy(l->tip.hash, sqlite3_column_blob(st, 0), SY_HASH_LEN);
+    memcpy(l->tip.results_hash, h.results_hash, SY_HASH_LEN);
+    l->tip.height = h.height;
+    l->tip.timestamp_ms = h.timestamp_ms;
+    rc = SQLITE_DONE;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return sy_ls_err(db, rc, l->err, sizeof l->err, "load tip");
+  int found;
+  uint8_t v[8];
+  if ((rc = meta_get(l, db, "position", v, 8, &found))) return rc;
+  l->tip.position = found ? sy_load_u64(v) : 0;
+  if ((rc = meta_get(l, db, "genesis_hash", l->tip.genesis_hash, SY_HASH_LEN, &found))) return rc;
+  st = NULL;
+  if ((rc = prep(l, db, &st, "SELECT count(*), coalesce(sum(reason=0),0) FROM txs"))) return rc;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    l->tip.tx_count = (uint64_t)sqlite3_column_int64(st, 0);
+    l->tip.valid_tx_count = (uint64_t)sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  return SY_OK;
+}
+
+static int has_blocks(sy_ledger *l, sqlite3 *db, int *yes) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(l, db, &st, "SELECT 1 FROM blocks LIMIT 1");
+  if (rc) return rc;
+  rc = sqlite3_step(st);
+  *yes = rc == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? SY_OK
+                                                 : sy_ls_err(db, rc, l->err, sizeof l->err, "read");
+}
+
+static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len);
+
+int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t errlen) {
+  if (sy_crypto_init()) return SY_ECRYPTO;
+  if (!o || !o->path || strlen(o->path) >= sizeof ((sy_ledger *)0)->path) return SY_EINVAL;
+  sy_ledger *l = calloc(1, sizeof *l);
+  if (!l) return SY_ENOMEM;
+  pthread_mutex_init(&l->tip_mu, NULL);
+  pthread_mutex_init(&l->pool_mu, NULL);
+  pthread_cond_init(&l->pool_cv, NULL);
+  pthread_rwlock_init(&l->kc_mu, NULL);
+  snprintf(l->path, sizeof l->path, "%s", o->path);
+  l->read_only = o->read_only;
+  l->node_key = o->node_key;
+  int memory = strcmp(o->path, ":memory:") == 0;
+  int rc;
+  sqlite3 *db = NULL;
+  int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX;
+  int src = sqlite3_open_v2(o->path, &db, flags, NULL);
+  if (src != SQLITE_OK) {
+    rc = sy_ls_err(db, src, l->err, sizeof l->err, "open ledger");
+    sqlite3_close(db);
+    goto fail;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_extended_result_codes(db, 1);
+  if (!o->read_only) {
+    l->db = db;
+    /* WAL + synchronous=FULL: each commit (one per block) fsyncs the WAL,
+     * so an acknowledged block survives power loss (SPEC M6). */
+    if ((rc = exec(l, db, memory ? "PRAGMA journal_mode=MEMORY;"
+                                 : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) ||
+        (rc = exec(l, db, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;")) ||
+        (rc = exec(l, db, SCHEMA)) || (rc = prepare_writer(l)))
+      goto fail;
+  }
+  int nonempty = 0;
+  if ((rc = has_blocks(l, db, &nonempty))) goto fail_db;
+  if (!nonempty) {
+    if (o->read_only) {
+      snprintf(l->err, sizeof l->err, "ledger %s is empty", o->path);
+      rc = SY_ENOTFOUND;
+      goto fail_db;
+    }
+    if (!o->genesis) {
+      snprintf(l->err, sizeof l->err, "a new ledger needs a genesis file");
+      rc = SY_EINVAL;
+      goto fail;
+    }
+    sy_genesis_info gi;
+    if ((rc = sy_genesis_check(o->genesis, o->genesis_len, &gi, l->err, sizeof l->err))) goto fail;
+    l->suite = gi.suite;
+    snprintf(l->chain_id, sizeof l->chain_id, "%s", gi.chain_id);
+    if ((rc = append_genesis(l, o->genesis, o->genesis_len))) goto fail;
+  } else {
+    int found = 0;
+    char suite[64];
+    if ((rc = meta_get(l, db, "chain_id", l->chain_id, SY_CHAIN_ID_MAX, &found))) goto fail_db;
+    if ((rc = meta_get(l, db, "suite", suite, sizeof suite - 1, &found))) goto fail_db;
+    l->suite = found ? sy_suite_find(suite) : NULL;
+    if (!l->suite) {
+      snprintf(l->err, sizeof l->err, "ledger has no known crypto suite");
+      rc = SY_ECORRUPT;
+      goto fail_db;
+    }
+  }
+  if ((rc = tip_load(l, db))) goto fail_db;
+  if (nonempty && o->genesis) {
+    /* The node's genesis file must be the one this ledger was made from. */
+    sy_buf gtx = {0};
+    rc = sy_genesis_tx(o->genesis, o->genesis_len, &gtx);
+    if (rc) {
+      sy_buf_free(&gtx);
+      snprintf(l->err, sizeof l->err, "genesis file is not valid");
+      goto fail_db;
+    }
+    sqlite3_stmt *st = NULL;
+    if ((rc = prep(l, db, &st, "SELECT raw FROM txs WHERE seq=0"))) {
+      sy_buf_free(&gtx);
+      goto fail_db;
+    }
+    int same = sqlite3_step(st) == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == gtx.len &&
+               memcmp(sqlite3_column_blob(st, 0), gtx.p, gtx.len) == 0;
+    sqlite3_finalize(st);
+    sy_buf_free(&gtx);
+    if (!same) {
+      snprintf(l->err, sizeof l->err, "genesis file does not match this ledger's block 0");
+      rc = SY_EWRONGCHAIN;
+      goto fail_db;
+    }
+  }
+  if ((rc = keycache_load(l, db))) goto fail_db;
+  if (o->read_only) l->db = NULL;
+  if (o->read_only) sqlite3_close(db);
+  db = NULL;
+  if (!memory) {
+    l->nreaders = o->readers > 0 ? o->readers : 8;
+    l->readers = calloc((size_t)l->nreaders, sizeof *l->readers);
+    if (!l->readers) {
+      rc = SY_ENOMEM;
+      goto fail;
+    }
+    for (int i = 0; i < l->nreaders; i++)
+      if ((rc = reader_open(l, &l->readers[i]))) goto fail;
+  }
+  *out = l;
+  return SY_OK;
+fail_db:
+  if (o->read_only) sqlite3_close(db);
+fail:
+  if (err && errlen) snprintf(err, errlen, "%s", l->err[0] ? l->err : sy_strerror(rc));
+  sy_ledger_close(l);
+  return rc;
+}
+
+void sy_ledger_close(sy_ledger *l) {
+  if (!l) return;
+  for (int i = 0; i < l->nreaders; i++) reader_close(&l->readers[i]);
+  free(l->readers);
+  sqlite3_stmt *all[] = {l->ins_block, l->ins_tx, l->ins_att, l->has_tx_w, l->get_member_w,
+                         l->ins_nonce, l->has_nonce, l->ins_member, l->revoke_member, l->ins_org,
+                         l->has_org, l->ins_node, l->get_node_w, l->remove_node, l->set_meta,
+                         l->begin, l->commit, l->rollback};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
+  if (l->db) sqlite3_close(l->db);
+  free(l->kc);
+  pthread_mutex_destroy(&l->tip_mu);
+  pthread_mutex_destroy(&l->pool_mu);
+  pthread_cond_destroy(&l->pool_cv);
+  pthread_rwlock_destroy(&l->kc_mu);
+  free(l);
+}
+
+const sy_suite *sy_ledger_suite(const sy_ledger *l) { return l->suite; }
+const char *sy_ledger_chain_id(const sy_ledger *l) { return l->chain_id; }
+
+int sy_ledger_tip(sy_ledger *l, sy_tip *out) {
+  pthread_mutex_lock(&l->tip_mu);
+  *out = l->tip;
+  pthread_mutex_unlock(&l->tip_mu);
+  return SY_OK;
+}
+
+/* ---- append ---------------------------------------------------------------- */
+
+static int step_done(sy_ledger *l, sqlite3_stmt *st, const char *what) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? SY_OK : sy_ls_err(l->db, rc, l->err, sizeof l->err, what);
+}
+
+static void seal(sy_ledger *l, const sy_block_header *h, const uint8_t hash[SY_HASH_LEN],
+                 uint8_t *sig, size_t *sig_len) {
+  uint8_t msg[4 + 8 + 64];
+  sy_attestation_msg(h->height, hash, h->results_hash, msg);
+  if (sy_key_sign(l->node_key, msg, sizeof msg, sig, sig_len) != SY_OK) *sig_len = 0;
+}
+
+/* Runs apply inside one write transaction and commits it: one fsync. */
+static int append_locked(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_commit_info *info,
+                         int is_genesis) {
+  if (l->read_only || !l->db) return SY_EINVAL;
+  int rc = step_done(l, l->begin, "begin");
+  if (rc) return rc;
+  sy_block_header h;
+  uint8_t hash[SY_HASH_LEN];
+  rc = sy_la_apply(l, b, flags, &h, hash, is_genesis);
+  if (rc) goto rollback;
+  if (b->position) {
+    uint8_t v[8];
+    sy_store_u64(v, b->position);
+    if ((rc = sy_ls_meta_put(l, "position", v, 8))) goto rollback;
+  }
+  if (l->node_key) {
+    uint8_t sig[SY_SIG_MAX];
+    size_t sig_len = 0;
+    seal(l, &h, hash, sig, &sig_len);
+    if (sig_len) {
+      sqlite3_bind_int64(l->ins_att, 1, (sqlite3_int64)h.height);
+      sqlite3_bind_blob(l->ins_att, 2, sy_key_id_of(l->node_key), SY_KEYID_LEN, SQLITE_STATIC);
+      sqlite3_bind_blob(l->ins_att, 3, sig, (int)sig_len, SQLITE_TRANSIENT);
+      if ((rc = step_done(l, l->ins_att, "attestation"))) goto rollback;
+    }
+  }
+  if ((rc = step_done(l, l->commit, "commit"))) goto rollback;
+  uint64_t valid = 0;
+  for (size_t i = 0; i < b->n; i++) valid += flags[i] == 0;
+  pthread_mutex_lock(&l->tip_mu);
+  l->tip.height = h.height;
+  memcpy(l->tip.hash, hash, SY_HASH_LEN);
+  memcpy(l->tip.results_hash, h.results_hash, SY_HASH_LEN);
+  l->tip.timestamp_ms = h.timestamp_ms;
+  if (b->position) l->tip.position = b->position;
+  l->tip.tx_count += b->n;
+  l->tip.valid_tx_count += valid;
+  if (is_genesis) memcpy(l->tip.genesis_hash, hash, SY_HASH_LEN);
+  pthread_mutex_unlock(&l->tip_mu);
+  if (info) {
+    info->height = h.height;
+    memcpy(info->block_hash, hash, SY_HASH_LEN);
+    info->skipped = 0;
+  }
+  return SY_OK;
+rollback:
+  /* Nothing of the block stays: a later append starts from the same tip. */
+  sqlite3_step(l->rollback);
+  sqlite3_reset(l->rollback);
+  return rc;
+}
+
+/* Member keys added by a committed block become known to admission. */
+static void keycache_refresh_block(sy_ledger *l, const sy_batch *b, const uint16_t *flags);
+
+int sy_ledger_append(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_commit_info *info) {
+  if (!b || b->n == 0 || b->n > SY_BLOCK_MAX_TXS || !flags) return SY_EINVAL;
+  if (b->position && b->position <= l->tip.position) {
+    /* Idempotent: a restart may see an applied batch again. */
+    if (info) {
+      memset(info, 0, sizeof *info);
+      info->skipped = 1;
+    }
+    for (size_t i = 0; i < b->n; i++) flags[i] = 0;
+    return SY_OK;
+  }
+  int rc = append_locked(l, b, flags, info, 0);
+  if (rc == SY_OK) keycache_refresh_block(l, b, flags);
+  return rc;
+}
+
+static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len) {
+  sy_buf gtx = {0};
+  int rc = sy_genesis_tx(genesis, len, &gtx);
+  if (rc) {
+    snprintf(l->err, sizeof l->err, "genesis file is not valid");
+    return rc;
+  }
+  sy_batch_tx bt = {gtx.p, gtx.len, 0};
+  sy_genesis_info gi;
+  sy_genesis_check(genesis, len, &gi, NULL, 0);
+  sy_batch b = {.txs = &bt, .n = 1, .timestamp_ms = gi.created_ms};
+  uint16_t flag = 0;
+  rc = append_locked(l, &b, &flag, NULL, 1);
+  sy_buf_free(&gtx);
+  if (rc == SY_OK && flag != 0) {
+    snprintf(l->err, sizeof l->err, "genesis was not accepted: %s", sy_reason_text(flag));
+    rc = SY_EMALFORMED;
+  }
+  return rc;
+}
+
+/* ---- admission ---------------------------------------------------------- */
+
+int sy_ledger_admit(sy_ledger *l, const uint8_t *raw, size_t len, size_t max_bytes, sy_tx *tx,
+                    uint8_t id[SY_HASH_LEN], int *sig_checked) {
+  *sig_checked = 0;
+  if (max_bytes && len > max_bytes) return SY_ETOOBIG;
+  int rc = sy_tx_decode(tx, raw, len);
+  if (rc) return rc;
+  if (tx->type == SY_TX_GENESIS) return SY_EMALFORMED;
+  if (tx->chain_id_len != strlen(l->chain_id) ||
+      memcmp(tx->chain_id, l->chain_id, tx->chain_id_len) != 0)
+    return SY_EWRONGCHAIN;
+  sy_tx_id(tx, l->suite->hash, id);
+  uint8_t pk[SY_PK_MAX];
+  size_t pk_len;
+  if (sy_ls_keycache_get(l, tx->signer, pk, &pk_len) == SY_OK) {
+    if (!l->suite->verify(tx->sig, tx->sig_len, tx->body, tx->body_len, pk, pk_len))
+      return SY_EBADSIG;
+    *sig_checked = 1;
+  }
+  if (l->nreaders) {
+    sy_reader_conn *r = sy_ls_reader_get(l);
+    sqlite3_bind_blob(r->has_tx, 1, id, SY_HASH_LEN, SQLITE_STATIC);
+    int src = sqlite3_step(r->has_tx);
+    sy_ls_reader_put(l, r);
+    if (src == SQLITE_ROW) return SY_EEXIST;
+  }
+  return SY_OK;
+}
+
+static void keycache_refresh_block(sy_ledger *l, const sy_batch *b, const uint16_t *flags) {
+  /* Cheap: only governance transactions that added keys are looked at. */
+  for (size_t i = 0; i < b->n; i++) {
+    if (flags[i] != 0) continue;
+    sy_tx tx;
+    if (sy_tx_decode(&tx, b->txs[i].raw, b->txs[i].len) != SY_OK) continue;
+    if (tx.type != SY_TX_MEMBER_ADD && tx.type != SY_TX_ORG_ADD) continue;
+    sqlite3_stmt *st = NULL;
+    if (prep(l, l->db, &st, "SELECT key_id, pubkey FROM members WHERE added_height=?1") != SY_OK)
+      return;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)l->tip.height);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      sy_ls_keycache_add(l, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1),
+                         (size_t)sqlite3_column_bytes(st, 1));
+    sqlite3_finalize(st);
+    return;
+  }
+}
