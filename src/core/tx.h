@@ -29,7 +29,8 @@
   X(MEMBER_REVOKE, 3, "member.revoke")                                         \
   X(NODE_ADD, 4, "node.add")                                                   \
   X(NODE_REMOVE, 5, "node.remove")                                             \
-  X(RECORD, 16, "record")
+  X(RECORD, 16, "record")                                                      \
+  X(EPCIS_CAPTURE, 17, "epcis.capture")
 
 typedef enum sy_tx_type {
 #define SY_TXT_ENUM(name, code, text) SY_TX_##name = (code),

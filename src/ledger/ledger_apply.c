@@ -30,6 +30,9 @@ typedef struct signer {
 typedef struct apply_ctx {
   sy_ledger *l;
   uint64_t height;
+  uint64_t block_time_ms;
+  uint32_t cur_index;                /* index of the transaction being applied */
+  const uint8_t *cur_id;             /* its id */
   sy_buf writes; /* the results log of this block (docs/format.md#results) */
   int err;       /* storage error: aborts the whole block */
 } apply_ctx;
@@ -362,6 +365,7 @@ static uint32_t rights_for(int type) {
     case SY_TX_NODE_REMOVE:
       return RIGHTS_GOVERN;
     case SY_TX_RECORD:
+    case SY_TX_EPCIS_CAPTURE:
       return RIGHTS_RECORD;
     default:
       return 0;
@@ -402,6 +406,13 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
   int r;
   if (tx->type == SY_TX_RECORD) {
     r = check_record(tx);
+  } else if (tx->type == SY_TX_EPCIS_CAPTURE) {
+    r = sy_le_apply_capture(l, tx, c->cur_id, c->height, c->block_time_ms, c->cur_index, sg.org,
+                            sg.roles, &c->writes);
+    if (r < 0) {
+      c->err = r;
+      return r;
+    }
   } else {
     cJSON *p = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
     if (!p || !cJSON_IsObject(p)) {
@@ -429,7 +440,8 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
 int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_block_header *hdr,
                 uint8_t hash[SY_HASH_LEN], int is_genesis) {
   sy_hash_fn H = l->suite->hash;
-  apply_ctx c = {.l = l, .height = is_genesis ? 0 : l->tip.height + 1};
+  apply_ctx c = {.l = l, .height = is_genesis ? 0 : l->tip.height + 1,
+                 .block_time_ms = b->timestamp_ms};
   uint8_t(*ids)[SY_HASH_LEN] = malloc(b->n * SY_HASH_LEN);
   uint8_t *flag_bytes = malloc(2 * b->n);
   int rc = SY_ENOMEM;
@@ -450,6 +462,8 @@ int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_block_heade
       rc = dup;
       goto out;
     }
+    c.cur_index = (uint32_t)i;
+    c.cur_id = ids[i];
     r = dup ? SY_R_DUPLICATE_TX : apply_tx(&c, bt, &tx, decoded, is_genesis);
     if (r < 0 || c.err) {
       rc = c.err ? c.err : r;

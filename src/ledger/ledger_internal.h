@@ -40,7 +40,7 @@ struct sy_ledger {
   /* writer's prepared statements */
   sqlite3_stmt *ins_block, *ins_tx, *ins_att, *has_tx_w, *get_member_w, *ins_nonce,
       *has_nonce, *ins_member, *revoke_member, *ins_org, *has_org, *ins_node, *get_node_w,
-      *remove_node, *set_meta, *begin, *commit, *rollback;
+      *remove_node, *set_meta, *ins_event, *ins_epc, *has_event, *begin, *commit, *rollback;
 
   pthread_mutex_t tip_mu;
   sy_tip tip;
@@ -72,6 +72,15 @@ int sy_ls_meta_put(sy_ledger *l, const char *k, const void *v, size_t n);
  * transaction; on error the caller rolls back. */
 int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_block_header *hdr,
                 uint8_t hash[SY_HASH_LEN], int is_genesis);
+
+/* ledger_events.c: applies an epcis.capture transaction (checks first,
+ * then writes). Returns a reason code, or a negative sy_err on storage
+ * failure. height/block_time/tx_index place it on the chain; the results
+ * log receives every event's hash id. */
+struct sy_buf;
+int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HASH_LEN],
+                        uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
+                        const char *org, uint32_t roles, struct sy_buf *results);
 
 /* genesis.c */
 /* Builds the unsigned GENESIS transaction envelope from the file bytes. */

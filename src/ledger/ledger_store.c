@@ -34,7 +34,22 @@ static const char SCHEMA[] =
     "  pubkey BLOB NOT NULL, address TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0,"
     "  added_height INTEGER NOT NULL, removed_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS nonces(signer BLOB NOT NULL, nonce INTEGER NOT NULL,"
-    "  PRIMARY KEY(signer, nonce)) WITHOUT ROWID;";
+    "  PRIMARY KEY(signer, nonce)) WITHOUT ROWID;"
+    /* EPCIS events (ledger/events.h); seq = tx seq * 65536 + event index */
+    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,"
+    "  hash_id TEXT NOT NULL, type TEXT NOT NULL, event_time INTEGER NOT NULL,"
+    "  record_time INTEGER NOT NULL, height INTEGER NOT NULL, tx_id BLOB NOT NULL,"
+    "  tx_index INTEGER NOT NULL, event_index INTEGER NOT NULL, action TEXT, biz_step TEXT,"
+    "  disposition TEXT, read_point TEXT, biz_location TEXT, org TEXT NOT NULL,"
+    "  signer BLOB NOT NULL, data_class TEXT NOT NULL, json TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time, seq);"
+    "CREATE INDEX IF NOT EXISTS events_rtime ON events(record_time, seq);"
+    "CREATE INDEX IF NOT EXISTS events_hash ON events(hash_id);"
+    "CREATE INDEX IF NOT EXISTS events_step ON events(biz_step);"
+    "CREATE INDEX IF NOT EXISTS events_loc ON events(biz_location);"
+    "CREATE TABLE IF NOT EXISTS event_epcs(epc TEXT NOT NULL, role INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, quantity REAL, uom TEXT, PRIMARY KEY(epc, role, seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS event_epcs_seq ON event_epcs(seq, role);";
 
 int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what) {
   int base = rc & 0xff;
@@ -248,6 +263,15 @@ static int prepare_writer(sy_ledger *l) {
       (rc = prep(l, db, &l->remove_node,
                  "UPDATE nodes SET removed=1, removed_height=?2 WHERE key_id=?1")) ||
       (rc = prep(l, db, &l->set_meta, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)")) ||
+      (rc = prep(l, db, &l->ins_event,
+                 "INSERT INTO events(seq, event_id, hash_id, type, event_time, record_time, height,"
+                 " tx_id, tx_index, event_index, action, biz_step, disposition, read_point,"
+                 " biz_location, org, signer, data_class, json)"
+                 " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)")) ||
+      (rc = prep(l, db, &l->ins_epc,
+                 "INSERT OR IGNORE INTO event_epcs(epc, role, seq, quantity, uom)"
+                 " VALUES(?1,?2,?3,?4,?5)")) ||
+      (rc = prep(l, db, &l->has_event, "SELECT 1 FROM events WHERE event_id=?1")) ||
       (rc = prep(l, db, &l->begin, "BEGIN IMMEDIATE")) ||
       (rc = prep(l, db, &l->commit, "COMMIT")) || (rc = prep(l, db, &l->rollback, "ROLLBACK")))
     return rc;
@@ -454,6 +478,7 @@ void sy_ledger_close(sy_ledger *l) {
   sqlite3_stmt *all[] = {l->ins_block, l->ins_tx, l->ins_att, l->has_tx_w, l->get_member_w,
                          l->ins_nonce, l->has_nonce, l->ins_member, l->revoke_member, l->ins_org,
                          l->has_org, l->ins_node, l->get_node_w, l->remove_node, l->set_meta,
+                         l->ins_event, l->ins_epc, l->has_event,
                          l->begin, l->commit, l->rollback};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
   if (l->db) sqlite3_close(l->db);

@@ -87,6 +87,10 @@ static const struct {
     {"nodes", "SELECT key_id, org, pubkey, address, removed, added_height, removed_height "
               "FROM nodes ORDER BY key_id"},
     {"nonces", "SELECT signer, nonce FROM nonces ORDER BY signer, nonce"},
+    {"events", "SELECT seq, event_id, hash_id, type, event_time, record_time, height, tx_id,"
+               " tx_index, event_index, action, biz_step, disposition, read_point, biz_location,"
+               " org, signer, data_class, json FROM events ORDER BY seq"},
+    {"event_epcs", "SELECT epc, role, seq, quantity, uom FROM event_epcs ORDER BY epc, role, seq"},
 };
 
 typedef struct vblock {

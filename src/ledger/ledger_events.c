@@ -1,0 +1,888 @@
+/* EPCIS events on the ledger: capture apply, indexes, queries, lineage
+ * walks (ledger/events.h; SPEC I1-I3, I5, D1-D3, M2, Annex A). */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sy_error.h"
+#include "core/sy_hex.h"
+#include "epcis/cbv.h"
+#include "epcis/epcis_hash.h"
+#include "epcis/epcis_validate.h"
+#include "ledger/events.h"
+#include "ledger/ledger_internal.h"
+
+#define MAX_EVENTS_PER_TX 10000
+#define URI_MAX 2048
+
+const char *sy_epc_role_name(int role) {
+  switch (role) {
+#define SY_EPC_ROLE_NAME(name, code, text) \
+  case code:                               \
+    return text;
+    SY_EPC_ROLES(SY_EPC_ROLE_NAME)
+#undef SY_EPC_ROLE_NAME
+  }
+  return "unknown";
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static int digits(const char *s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 1;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) { /* H. Hinnant */
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* RFC 3339 date-time with offset -> ms since the epoch (UTC). Fractions
+ * past milliseconds are truncated (CBV 2.0 hashing rounds the same way). */
+int sy_le_parse_time(const char *s, int64_t *ms);
+int sy_le_parse_time(const char *s, int64_t *ms) {
+  int y, mo, d, h, mi, se;
+  if (!s || strlen(s) < 20) return SY_EINVAL;
+  if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+      !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+      s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+    return SY_EINVAL;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return SY_EINVAL;
+  const char *p = s + 19;
+  int frac = 0, fd = 0;
+  if (*p == '.') {
+    p++;
+    if (*p < '0' || *p > '9') return SY_EINVAL;
+    while (*p >= '0' && *p <= '9') {
+      if (fd < 3) frac = frac * 10 + (*p - '0');
+      fd++;
+      p++;
+    }
+    while (fd < 3) frac *= 10, fd++;
+  }
+  int off = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int oh, om;
+    if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
+      return SY_EINVAL;
+    off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+    p += 6;
+  } else {
+    return SY_EINVAL;
+  }
+  if (*p) return SY_EINVAL;
+  int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se) - (int64_t)off * 60;
+  *ms = secs * 1000 + frac;
+  return SY_OK;
+}
+
+/* ---- capture apply ------------------------------------------------------------- */
+
+static const char *str_of(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *id_of(const cJSON *o, const char *k) { /* readPoint/bizLocation {"id"} */
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsObject(v) ? str_of(v, "id") : NULL;
+}
+
+static int is_event_type(const char *t) {
+  return t && (!strcmp(t, "ObjectEvent") || !strcmp(t, "AggregationEvent") ||
+               !strcmp(t, "TransactionEvent") || !strcmp(t, "TransformationEvent") ||
+               !strcmp(t, "AssociationEvent"));
+}
+
+/* SPEC D1: basic / quality_safety / attachment / other. An explicit
+ * extension "sy:dataClass" (any prefix bound to urn:suyuan:) wins;
+ * otherwise inspections and sensor data are quality-safety, the rest basic. */
+static const char *data_class(const cJSON *ev, const char *biz_step) {
+  const cJSON *it;
+  cJSON_ArrayForEach(it, ev) {
+    const char *colon = it->string ? strchr(it->string, ':') : NULL;
+    if (colon && !strcmp(colon + 1, "dataClass") && cJSON_IsString(it)) {
+      const char *v = it->valuestring;
+      if (!strcmp(v, "basic") || !strcmp(v, "quality_safety") || !strcmp(v, "attachment") ||
+          !strcmp(v, "other"))
+        return v;
+    }
+  }
+  if (biz_step && strstr(biz_step, "BizStep-inspecting")) return "quality_safety";
+  if (cJSON_GetObjectItemCaseSensitive(ev, "sensorElementList")) return "quality_safety";
+  return "basic";
+}
+
+typedef struct cap_event {
+  cJSON *ev; /* borrowed from the parsed document */
+  char hash_id[SY_EPCIS_HASH_ID_MAX];
+  const char *event_id;
+  int64_t event_time;
+} cap_event;
+
+static int bind_opt(sqlite3_stmt *st, int i, const char *s) {
+  return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+}
+
+static int step_reset(sy_ledger *l, sqlite3_stmt *st, const char *what) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return SY_OK;
+  return sy_ls_err(l->db, rc, l->err, sizeof l->err, what);
+}
+
+static int add_epc(sy_ledger *l, const char *epc, int role, uint64_t seq, const cJSON *qty,
+                   struct sy_buf *results) {
+  sqlite3_stmt *st = l->ins_epc;
+  sqlite3_bind_text(st, 1, epc, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int(st, 2, role);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+  const cJSON *q = qty ? cJSON_GetObjectItemCaseSensitive(qty, "quantity") : NULL;
+  const char *uom = qty ? str_of(qty, "uom") : NULL;
+  if (cJSON_IsNumber(q)) sqlite3_bind_double(st, 4, q->valuedouble);
+  bind_opt(st, 5, uom);
+  sy_buf_u8(results, (uint8_t)role);
+  sy_buf_u32(results, (uint32_t)strlen(epc));
+  sy_buf_put(results, epc, strlen(epc));
+  return step_reset(l, st, "index epc");
+}
+
+static int add_list(sy_ledger *l, const cJSON *ev, const char *key, int role, uint64_t seq,
+                    struct sy_buf *results) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(ev, key), *it;
+  int rc = SY_OK;
+  cJSON_ArrayForEach(it, a) {
+    if (cJSON_IsString(it) && (rc = add_epc(l, it->valuestring, role, seq, NULL, results))) break;
+  }
+  return rc;
+}
+
+static int add_qty(sy_ledger *l, const cJSON *ev, const char *key, int role, uint64_t seq,
+                   struct sy_buf *results) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(ev, key), *it;
+  int rc = SY_OK;
+  cJSON_ArrayForEach(it, a) {
+    const char *cls = str_of(it, "epcClass");
+    if (cls && (rc = add_epc(l, cls, role, seq, it, results))) break;
+  }
+  return rc;
+}
+
+int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HASH_LEN],
+                        uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
+                        const char *org, uint32_t roles, struct sy_buf *results) {
+  cJSON *doc = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
+  if (!doc || !cJSON_IsObject(doc)) {
+    cJSON_Delete(doc);
+    return SY_R_MALFORMED_PAYLOAD;
+  }
+  int reason = SY_R_VALID, rc = SY_OK;
+  cap_event *evs = NULL;
+  size_t n = 0;
+  sy_epcis_error verr;
+  size_t nerr = 0;
+  /* A document, or one bare event (POST /events). */
+  const char *dtype = str_of(doc, "type");
+  const cJSON *list = NULL;
+  if (dtype && !strcmp(dtype, "EPCISDocument")) {
+    if (sy_epcis_validate_document(doc, &verr, 1, &nerr) != SY_OK) {
+      reason = SY_R_INVALID_EPCIS;
+      goto out;
+    }
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "epcisBody");
+    list = cJSON_GetObjectItemCaseSensitive(body, "eventList");
+  } else if (is_event_type(dtype)) {
+    if (sy_epcis_validate_event(doc, 0, &verr, 1, &nerr) != SY_OK) {
+      reason = SY_R_INVALID_EPCIS;
+      goto out;
+    }
+  } else {
+    reason = SY_R_INVALID_EPCIS;
+    goto out;
+  }
+  size_t count = list ? (size_t)cJSON_GetArraySize(list) : 1;
+  if (count == 0 || count > MAX_EVENTS_PER_TX) {
+    reason = SY_R_INVALID_EPCIS;
+    goto out;
+  }
+  evs = calloc(count, sizeof *evs);
+  if (!evs) {
+    rc = SY_ENOMEM;
+    goto out;
+  }
+  /* Check everything first; write nothing until the whole document passes. */
+  cJSON *ev = list ? list->child : doc;
+  for (; ev && n < count; ev = list ? ev->next : NULL) {
+    cap_event *ce = &evs[n];
+    ce->ev = ev;
+    const char *type = str_of(ev, "type");
+    if (!is_event_type(type)) { /* extension event types are not stored on chain */
+      reason = SY_R_INVALID_EPCIS;
+      goto out;
+    }
+    if (sy_epcis_event_hash(ev, ce->hash_id) != SY_OK ||
+        sy_le_parse_time(str_of(ev, "eventTime"), &ce->event_time) != SY_OK) {
+      reason = SY_R_INVALID_EPCIS;
+      goto out;
+    }
+    /* SPEC I6: only inspectors record inspections. */
+    const char *step = str_of(ev, "bizStep");
+    char canon[URI_MAX];
+    if (step && sy_cbv_canonical(SY_CBV_BIZSTEP, step, canon, sizeof canon) == 0 &&
+        strstr(canon, "BizStep-inspecting") && !(roles & SY_ROLE_INSPECTOR)) {
+      reason = SY_R_ROLE_DENIED;
+      goto out;
+    }
+    ce->event_id = str_of(ev, "eventID");
+    if (!ce->event_id) ce->event_id = ce->hash_id;
+    if (strlen(ce->event_id) >= URI_MAX) {
+      reason = SY_R_INVALID_EPCIS;
+      goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+      if (!strcmp(evs[k].event_id, ce->event_id) || !strcmp(evs[k].hash_id, ce->hash_id)) {
+        reason = SY_R_DUPLICATE_EVENT;
+        goto out;
+      }
+    }
+    sqlite3_bind_text(l->has_event, 1, ce->event_id, -1, SQLITE_TRANSIENT);
+    int src = sqlite3_step(l->has_event);
+    sqlite3_reset(l->has_event);
+    sqlite3_clear_bindings(l->has_event);
+    if (src == SQLITE_ROW) {
+      reason = SY_R_DUPLICATE_EVENT;
+      goto out;
+    }
+    if (src != SQLITE_DONE) {
+      rc = sy_ls_err(l->db, src, l->err, sizeof l->err, "event lookup");
+      goto out;
+    }
+    n++;
+  }
+  /* Write. */
+  for (size_t i = 0; i < n; i++) {
+    cap_event *ce = &evs[i];
+    cJSON *e = ce->ev;
+    if (!cJSON_GetObjectItemCaseSensitive(e, "eventID"))
+      cJSON_AddItemToObject(e, "eventID", cJSON_CreateString(ce->hash_id));
+    char *json = cJSON_PrintUnformatted(e);
+    if (!json) {
+      rc = SY_ENOMEM;
+      goto out;
+    }
+    const char *step = str_of(e, "bizStep"), *disp = str_of(e, "disposition");
+    char step_c[URI_MAX], disp_c[URI_MAX];
+    if (step && sy_cbv_canonical(SY_CBV_BIZSTEP, step, step_c, sizeof step_c) == 0) step = step_c;
+    if (disp && sy_cbv_canonical(SY_CBV_DISPOSITION, disp, disp_c, sizeof disp_c) == 0)
+      disp = disp_c;
+    uint64_t seq = (height * 65536 + tx_index) * 65536 + i;
+    sqlite3_stmt *st = l->ins_event;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    sqlite3_bind_text(st, 2, ce->event_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, ce->hash_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, str_of(e, "type"), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, ce->event_time);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)block_time_ms);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)height);
+    sqlite3_bind_blob(st, 8, tx_id, SY_HASH_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, tx_index);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)i);
+    bind_opt(st, 11, str_of(e, "action"));
+    bind_opt(st, 12, step);
+    bind_opt(st, 13, disp);
+    bind_opt(st, 14, id_of(e, "readPoint"));
+    bind_opt(st, 15, id_of(e, "bizLocation"));
+    sqlite3_bind_text(st, 16, org, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 17, tx->signer, SY_KEYID_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 18, data_class(e, step), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 19, json, -1, SQLITE_TRANSIENT);
+    free(json);
+    if ((rc = step_reset(l, st, "store event"))) goto out;
+    sy_buf_put(results, "epcis.event", 11);
+    sy_buf_u32(results, (uint32_t)strlen(ce->hash_id));
+    sy_buf_put(results, ce->hash_id, strlen(ce->hash_id));
+    sy_buf_u32(results, (uint32_t)strlen(ce->event_id));
+    sy_buf_put(results, ce->event_id, strlen(ce->event_id));
+    const char *parent = str_of(e, "parentID");
+    if ((rc = add_list(l, e, "epcList", SY_EPC_OBJECT, seq, results)) ||
+        (parent && (rc = add_epc(l, parent, SY_EPC_PARENT, seq, NULL, results))) ||
+        (rc = add_list(l, e, "childEPCs", SY_EPC_CHILD, seq, results)) ||
+        (rc = add_list(l, e, "inputEPCList", SY_EPC_INPUT, seq, results)) ||
+        (rc = add_list(l, e, "outputEPCList", SY_EPC_OUTPUT, seq, results)) ||
+        (rc = add_qty(l, e, "quantityList", SY_EPC_QUANTITY, seq, results)) ||
+        (rc = add_qty(l, e, "childQuantityList", SY_EPC_CHILD_QTY, seq, results)) ||
+        (rc = add_qty(l, e, "inputQuantityList", SY_EPC_INPUT_QTY, seq, results)) ||
+        (rc = add_qty(l, e, "outputQuantityList", SY_EPC_OUTPUT_QTY, seq, results)))
+      goto out;
+  }
+out:
+  free(evs);
+  cJSON_Delete(doc);
+  return rc ? rc : reason;
+}
+
+/* ---- reading events ------------------------------------------------------------ */
+
+#define EVENT_COLS                                                                         \
+  "e.seq, e.event_id, e.hash_id, e.type, e.event_time, e.record_time, e.height, e.tx_id, " \
+  "e.tx_index, e.event_index, e.action, e.biz_step, e.disposition, e.read_point, "        \
+  "e.biz_location, e.org, e.signer, e.json"
+
+static char *dup_col(sqlite3_stmt *st, int i) {
+  const unsigned char *t = sqlite3_column_text(st, i);
+  return t ? strdup((const char *)t) : NULL;
+}
+
+static int row_event(sqlite3_stmt *st, sy_event *e) {
+  memset(e, 0, sizeof *e);
+  e->seq = (uint64_t)sqlite3_column_int64(st, 0);
+  e->event_id = dup_col(st, 1);
+  e->hash_id = dup_col(st, 2);
+  e->type = dup_col(st, 3);
+  e->event_time_ms = sqlite3_column_int64(st, 4);
+  e->record_time_ms = (uint64_t)sqlite3_column_int64(st, 5);
+  e->height = (uint64_t)sqlite3_column_int64(st, 6);
+  if (sqlite3_column_bytes(st, 7) == SY_HASH_LEN)
+    memcpy(e->tx_id, sqlite3_column_blob(st, 7), SY_HASH_LEN);
+  e->tx_index = (uint32_t)sqlite3_column_int64(st, 8);
+  e->event_index = (uint32_t)sqlite3_column_int64(st, 9);
+  e->action = dup_col(st, 10);
+  e->biz_step = dup_col(st, 11);
+  e->disposition = dup_col(st, 12);
+  e->read_point = dup_col(st, 13);
+  e->biz_location = dup_col(st, 14);
+  e->org = dup_col(st, 15);
+  if (sqlite3_column_bytes(st, 16) == SY_KEYID_LEN)
+    memcpy(e->signer, sqlite3_column_blob(st, 16), SY_KEYID_LEN);
+  e->json = dup_col(st, 17);
+  if (!e->event_id || !e->hash_id || !e->type || !e->json) return SY_ENOMEM;
+  return SY_OK;
+}
+
+void sy_event_free(sy_event *e) {
+  if (!e) return;
+  free(e->event_id);
+  free(e->hash_id);
+  free(e->type);
+  free(e->action);
+  free(e->biz_step);
+  free(e->disposition);
+  free(e->read_point);
+  free(e->biz_location);
+  free(e->org);
+  free(e->json);
+  memset(e, 0, sizeof *e);
+}
+
+void sy_event_page_free(sy_event_page *p) {
+  if (!p) return;
+  for (size_t i = 0; i < p->n; i++) sy_event_free(&p->events[i]);
+  free(p->events);
+  memset(p, 0, sizeof *p);
+}
+
+void sy_event_query_init(sy_event_query *q) {
+  memset(q, 0, sizeof *q);
+  q->ge_event_time_ms = q->ge_record_time_ms = INT64_MIN;
+  q->lt_event_time_ms = q->lt_record_time_ms = INT64_MAX;
+  q->limit = 100;
+}
+
+int sy_event_query_set_token(sy_event_query *q, const char *token) {
+  long long k;
+  unsigned long long s;
+  char tail;
+  if (!token || sscanf(token, "%lld.%llu%c", &k, &s, &tail) != 2) return SY_EINVAL;
+  q->has_cursor = 1;
+  q->cursor_key = k;
+  q->cursor_seq = s;
+  return SY_OK;
+}
+
+/* A tiny SQL builder: text plus the values to bind, all as text or int. */
+#define MAX_BINDS 512
+typedef struct qb {
+  sy_buf sql;
+  int nb;
+  struct {
+    int is_int;
+    int64_t i;
+    char *s;
+  } b[MAX_BINDS];
+  int err;
+} qb;
+
+static void qb_sql(qb *q, const char *s) { sy_buf_put(&q->sql, s, strlen(s)); }
+
+static void qb_int(qb *q, int64_t v) {
+  if (q->nb >= MAX_BINDS) {
+    q->err = SY_EINVAL;
+    return;
+  }
+  q->b[q->nb].is_int = 1;
+  q->b[q->nb].i = v;
+  q->b[q->nb].s = NULL;
+  q->nb++;
+  qb_sql(q, "?");
+}
+
+static void qb_text(qb *q, const char *s, size_t n) {
+  if (q->nb >= MAX_BINDS) {
+    q->err = SY_EINVAL;
+    return;
+  }
+  q->b[q->nb].is_int = 0;
+  q->b[q->nb].s = strndup(s, n);
+  if (!q->b[q->nb].s) q->err = SY_ENOMEM;
+  q->nb++;
+  qb_sql(q, "?");
+}
+
+/* "col IN (?,?,…)" from a pipe-separated list; vocab >= 0 canonicalises
+ * CBV values so "shipping", its URN and its web URI all match. */
+static void qb_in(qb *q, const char *col, const char *list, int vocab) {
+  qb_sql(q, " AND ");
+  qb_sql(q, col);
+  qb_sql(q, " IN (");
+  const char *p = list;
+  int first = 1;
+  for (;;) {
+    const char *e = strchr(p, '|');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (!first) qb_sql(q, ",");
+    first = 0;
+    char tmp[URI_MAX], canon[URI_MAX];
+    if (vocab >= 0 && n < sizeof tmp) {
+      memcpy(tmp, p, n);
+      tmp[n] = 0;
+      if (sy_cbv_canonical((sy_cbv_vocab)vocab, tmp, canon, sizeof canon) == 0)
+        qb_text(q, canon, strlen(canon));
+      else
+        qb_text(q, p, n);
+    } else {
+      qb_text(q, p, n);
+    }
+    if (!e) break;
+    p = e + 1;
+  }
+  qb_sql(q, ")");
+}
+
+static void qb_match(qb *q, const char *list, const char *roles) {
+  qb_sql(q, " AND e.seq IN (SELECT seq FROM event_epcs WHERE role IN (");
+  qb_sql(q, roles);
+  qb_sql(q, ")");
+  qb_in(q, "epc", list, -1);
+  qb_sql(q, ")");
+}
+
+static void qb_free(qb *q) {
+  for (int i = 0; i < q->nb; i++) free(q->b[i].s);
+  sy_buf_free(&q->sql);
+}
+
+static int run_page(sy_ledger *l, qb *q, size_t limit, int by_record, sy_event_page *out,
+                    char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  if (q->err || q->sql.err) return q->err ? q->err : q->sql.err;
+  sy_buf_u8(&q->sql, 0);
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL;
+  int rc = SY_OK;
+  int src = sqlite3_prepare_v2(r->db, (const char *)q->sql.p, -1, &st, NULL);
+  if (src != SQLITE_OK) {
+    rc = sy_ls_err(r->db, src, err, errlen, "query");
+    goto done;
+  }
+  for (int i = 0; i < q->nb; i++) {
+    if (q->b[i].is_int)
+      sqlite3_bind_int64(st, i + 1, q->b[i].i);
+    else
+      sqlite3_bind_text(st, i + 1, q->b[i].s, -1, SQLITE_STATIC);
+  }
+  out->events = calloc(limit ? limit : 1, sizeof *out->events);
+  if (!out->events) {
+    rc = SY_ENOMEM;
+    goto done;
+  }
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    if (out->n == limit) {
+      out->more = 1;
+      const sy_event *last = &out->events[out->n - 1];
+      snprintf(out->next_token, sizeof out->next_token, "%lld.%llu",
+               (long long)(by_record ? (int64_t)last->record_time_ms : last->event_time_ms),
+               (unsigned long long)last->seq);
+      break;
+    }
+    if ((rc = row_event(st, &out->events[out->n]))) {
+      out->n++;
+      goto done;
+    }
+    out->n++;
+  }
+  if (src != SQLITE_ROW && src != SQLITE_DONE) rc = sy_ls_err(r->db, src, err, errlen, "query");
+done:
+  sqlite3_finalize(st);
+  sy_ls_reader_put(l, r);
+  if (rc) sy_event_page_free(out);
+  return rc;
+}
+
+int sy_ledger_query_events(sy_ledger *l, const sy_event_query *qq, sy_event_page *out, char *err,
+                           size_t errlen) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  if (qq->limit == 0 || qq->limit > 1000) {
+    if (err) snprintf(err, errlen, "perPage must be 1..1000");
+    return SY_EINVAL;
+  }
+  qb q;
+  memset(&q, 0, sizeof q);
+  const char *key = qq->order_by_record_time ? "e.record_time" : "e.event_time";
+  qb_sql(&q, "SELECT " EVENT_COLS " FROM events e WHERE 1");
+  if (qq->event_types) qb_in(&q, "e.type", qq->event_types, -1);
+  if (qq->ge_event_time_ms != INT64_MIN) qb_sql(&q, " AND e.event_time >= "), qb_int(&q, qq->ge_event_time_ms);
+  if (qq->lt_event_time_ms != INT64_MAX) qb_sql(&q, " AND e.event_time < "), qb_int(&q, qq->lt_event_time_ms);
+  if (qq->ge_record_time_ms != INT64_MIN) qb_sql(&q, " AND e.record_time >= "), qb_int(&q, qq->ge_record_time_ms);
+  if (qq->lt_record_time_ms != INT64_MAX) qb_sql(&q, " AND e.record_time < "), qb_int(&q, qq->lt_record_time_ms);
+  if (qq->eq_action) qb_in(&q, "e.action", qq->eq_action, -1);
+  if (qq->eq_biz_step) qb_in(&q, "e.biz_step", qq->eq_biz_step, SY_CBV_BIZSTEP);
+  if (qq->eq_disposition) qb_in(&q, "e.disposition", qq->eq_disposition, SY_CBV_DISPOSITION);
+  if (qq->eq_read_point) qb_in(&q, "e.read_point", qq->eq_read_point, -1);
+  if (qq->eq_biz_location) qb_in(&q, "e.biz_location", qq->eq_biz_location, -1);
+  if (qq->eq_event_id) qb_in(&q, "e.event_id", qq->eq_event_id, -1);
+  if (qq->match_epc) qb_match(&q, qq->match_epc, "1,3");
+  if (qq->match_parent_id) qb_match(&q, qq->match_parent_id, "2");
+  if (qq->match_input_epc) qb_match(&q, qq->match_input_epc, "4");
+  if (qq->match_output_epc) qb_match(&q, qq->match_output_epc, "5");
+  if (qq->match_any_epc) qb_match(&q, qq->match_any_epc, "1,2,3,4,5");
+  if (qq->match_epc_class) qb_match(&q, qq->match_epc_class, "6,7,8,9");
+  if (qq->has_cursor) {
+    const char *cmp = qq->descending ? "<" : ">";
+    qb_sql(&q, " AND (");
+    qb_sql(&q, key);
+    qb_sql(&q, cmp);
+    qb_int(&q, qq->cursor_key);
+    qb_sql(&q, " OR (");
+    qb_sql(&q, key);
+    qb_sql(&q, " = ");
+    qb_int(&q, qq->cursor_key);
+    qb_sql(&q, " AND e.seq ");
+    qb_sql(&q, cmp);
+    qb_int(&q, (int64_t)qq->cursor_seq);
+    qb_sql(&q, "))");
+  }
+  qb_sql(&q, " ORDER BY ");
+  qb_sql(&q, key);
+  qb_sql(&q, qq->descending ? " DESC, e.seq DESC LIMIT " : " ASC, e.seq ASC LIMIT ");
+  qb_int(&q, (int64_t)qq->limit + 1);
+  int rc = q.err ? q.err : run_page(l, &q, qq->limit, qq->order_by_record_time, out, err, errlen);
+  if (rc == SY_EINVAL && err && !*err) snprintf(err, errlen, "too many values in one query");
+  qb_free(&q);
+  return rc;
+}
+
+int sy_ledger_get_event(sy_ledger *l, const char *event_id, sy_event *out) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL;
+  int rc = SY_ENOTFOUND;
+  if (sqlite3_prepare_v2(r->db,
+                         "SELECT " EVENT_COLS " FROM events e WHERE e.event_id=?1 OR e.hash_id=?1 "
+                         "ORDER BY e.seq LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK) {
+    rc = SY_ESTORAGE;
+  } else {
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+      rc = row_event(st, out);
+    else if (src != SQLITE_DONE)
+      rc = sy_ls_err(r->db, src, l->err, sizeof l->err, "event");
+  }
+  sqlite3_finalize(st);
+  sy_ls_reader_put(l, r);
+  if (rc && rc != SY_ENOTFOUND) sy_event_free(out);
+  return rc;
+}
+
+int sy_ledger_history(sy_ledger *l, const char *id, const char *page_token, size_t limit,
+                      sy_event_page *out) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  if (limit == 0 || limit > 1000) return SY_EINVAL;
+  sy_event_query cur;
+  sy_event_query_init(&cur);
+  if (page_token && sy_event_query_set_token(&cur, page_token)) return SY_EINVAL;
+  qb q;
+  memset(&q, 0, sizeof q);
+  qb_sql(&q, "SELECT " EVENT_COLS " FROM events e WHERE e.seq IN "
+             "(SELECT seq FROM event_epcs WHERE epc = ");
+  qb_text(&q, id, strlen(id));
+  qb_sql(&q, ")");
+  if (cur.has_cursor) {
+    qb_sql(&q, " AND (e.event_time > ");
+    qb_int(&q, cur.cursor_key);
+    qb_sql(&q, " OR (e.event_time = ");
+    qb_int(&q, cur.cursor_key);
+    qb_sql(&q, " AND e.seq > ");
+    qb_int(&q, (int64_t)cur.cursor_seq);
+    qb_sql(&q, "))");
+  }
+  qb_sql(&q, " ORDER BY e.event_time, e.seq LIMIT ");
+  qb_int(&q, (int64_t)limit + 1);
+  int rc = run_page(l, &q, limit, 0, out, NULL, 0);
+  qb_free(&q);
+  return rc;
+}
+
+/* ---- lineage walks ---------------------------------------------------------------- */
+
+typedef struct strset { /* string -> node index, open addressing */
+  char **keys;
+  uint32_t *vals;
+  size_t cap, len;
+} strset;
+
+static uint64_t fnv(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+  return h;
+}
+
+static int set_find(const strset *s, const char *k, uint32_t *v) {
+  if (!s->cap) return 0;
+  for (size_t i = fnv(k) & (s->cap - 1); s->keys[i]; i = (i + 1) & (s->cap - 1))
+    if (!strcmp(s->keys[i], k)) {
+      *v = s->vals[i];
+      return 1;
+    }
+  return 0;
+}
+
+static int set_put(strset *s, char *k, uint32_t v) { /* k borrowed from the node */
+  if ((s->len + 1) * 2 > s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    char **nk = calloc(ncap, sizeof *nk);
+    uint32_t *nv = calloc(ncap, sizeof *nv);
+    if (!nk || !nv) {
+      free(nk);
+      free(nv);
+      return SY_ENOMEM;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->keys[i]) continue;
+      size_t j = fnv(s->keys[i]) & (ncap - 1);
+      while (nk[j]) j = (j + 1) & (ncap - 1);
+      nk[j] = s->keys[i];
+      nv[j] = s->vals[i];
+    }
+    free(s->keys);
+    free(s->vals);
+    s->keys = nk;
+    s->vals = nv;
+    s->cap = ncap;
+  }
+  size_t j = fnv(k) & (s->cap - 1);
+  while (s->keys[j]) j = (j + 1) & (s->cap - 1);
+  s->keys[j] = k;
+  s->vals[j] = v;
+  s->len++;
+  return SY_OK;
+}
+
+void sy_trace_free(sy_trace *t) {
+  if (!t) return;
+  for (size_t i = 0; i < t->n_nodes; i++) {
+    sy_trace_node *n = &t->nodes[i];
+    free(n->id);
+    free(n->last_biz_location);
+    free(n->last_disposition);
+    free(n->last_biz_step);
+    free(n->last_org);
+    free(n->last_event_id);
+    free(n->uom);
+  }
+  for (size_t i = 0; i < t->n_edges; i++) {
+    free(t->edges[i].event_id);
+    free(t->edges[i].kind);
+  }
+  free(t->nodes);
+  free(t->edges);
+  memset(t, 0, sizeof *t);
+}
+
+static int add_node(sy_trace *t, size_t *cap, strset *seen, const char *id, uint32_t depth,
+                    uint32_t *idx) {
+  if (t->n_nodes == *cap) {
+    size_t nc = *cap ? *cap * 2 : 32;
+    sy_trace_node *nn = realloc(t->nodes, nc * sizeof *nn);
+    if (!nn) return SY_ENOMEM;
+    t->nodes = nn;
+    *cap = nc;
+  }
+  sy_trace_node *n = &t->nodes[t->n_nodes];
+  memset(n, 0, sizeof *n);
+  if (!(n->id = strdup(id))) return SY_ENOMEM;
+  n->depth = depth;
+  *idx = (uint32_t)t->n_nodes;
+  t->n_nodes++;
+  return set_put(seen, n->id, *idx);
+}
+
+static int add_edge(sy_trace *t, size_t *cap, uint32_t from, uint32_t to, uint64_t seq,
+                    const char *event_id, const char *kind) {
+  if (t->n_edges == *cap) {
+    size_t nc = *cap ? *cap * 2 : 32;
+    sy_trace_edge *ne = realloc(t->edges, nc * sizeof *ne);
+    if (!ne) return SY_ENOMEM;
+    t->edges = ne;
+    *cap = nc;
+  }
+  sy_trace_edge *e = &t->edges[t->n_edges];
+  e->from = from;
+  e->to = to;
+  e->event_seq = seq;
+  e->event_id = strdup(event_id ? event_id : "");
+  e->kind = strdup(kind);
+  if (!e->event_id || !e->kind) return SY_ENOMEM;
+  t->n_edges++;
+  return SY_OK;
+}
+
+/* Where a node was last seen, for recall (SPEC I2a). */
+static void last_state(sqlite3 *db, sy_trace_node *n) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT e.disposition, e.biz_step, e.org, e.event_id, e.event_time,"
+                         " (SELECT e2.biz_location FROM event_epcs x2 JOIN events e2 ON e2.seq=x2.seq"
+                         "  WHERE x2.epc=?1 AND e2.biz_location IS NOT NULL"
+                         "  ORDER BY e2.event_time DESC, e2.seq DESC LIMIT 1),"
+                         " (SELECT x3.quantity FROM event_epcs x3 JOIN events e3 ON e3.seq=x3.seq"
+                         "  WHERE x3.epc=?1 AND x3.quantity IS NOT NULL"
+                         "  ORDER BY e3.event_time DESC, e3.seq DESC LIMIT 1),"
+                         " (SELECT x4.uom FROM event_epcs x4 JOIN events e4 ON e4.seq=x4.seq"
+                         "  WHERE x4.epc=?1 AND x4.quantity IS NOT NULL"
+                         "  ORDER BY e4.event_time DESC, e4.seq DESC LIMIT 1)"
+                         " FROM event_epcs x JOIN events e ON e.seq=x.seq WHERE x.epc=?1"
+                         " ORDER BY e.event_time DESC, e.seq DESC LIMIT 1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_text(st, 1, n->id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    n->last_disposition = dup_col(st, 0);
+    n->last_biz_step = dup_col(st, 1);
+    n->last_org = dup_col(st, 2);
+    n->last_event_id = dup_col(st, 3);
+    n->last_event_time_ms = sqlite3_column_int64(st, 4);
+    n->last_biz_location = dup_col(st, 5);
+    n->quantity = sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 6);
+    n->uom = dup_col(st, 7);
+  }
+  sqlite3_finalize(st);
+}
+
+int sy_ledger_trace(sy_ledger *l, const char *id, int direction, unsigned max_depth,
+                    size_t max_nodes, sy_trace *out) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  memset(out, 0, sizeof *out);
+  if (!id || !*id || strlen(id) >= URI_MAX) return SY_EINVAL;
+  if (!max_depth) max_depth = 64;
+  if (!max_nodes) max_nodes = 10000;
+  /* One step: identifiers reached from ?1 through one event, with the
+   * event. Forward: inputs -> outputs, children -> parent; backward the
+   * reverse. */
+  const char *sql =
+      direction == SY_TRACE_FORWARD
+          ? "SELECT o.epc, e.seq, e.event_id, e.type FROM event_epcs i"
+            " JOIN events e ON e.seq = i.seq JOIN event_epcs o ON o.seq = i.seq"
+            " WHERE i.epc = ?1 AND ((i.role IN (4,8) AND o.role IN (5,9))"
+            "   OR (i.role IN (3,7) AND o.role = 2))"
+            " ORDER BY e.event_time, e.seq, o.epc"
+          : "SELECT o.epc, e.seq, e.event_id, e.type FROM event_epcs i"
+            " JOIN events e ON e.seq = i.seq JOIN event_epcs o ON o.seq = i.seq"
+            " WHERE i.epc = ?1 AND ((i.role IN (5,9) AND o.role IN (4,8))"
+            "   OR (i.role = 2 AND o.role IN (3,7)))"
+            " ORDER BY e.event_time, e.seq, o.epc";
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL, *exists = NULL;
+  strset seen = {0};
+  size_t ncap = 0, ecap = 0;
+  int rc = SY_OK;
+  sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL); /* one snapshot for the whole walk */
+  if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(r->db, "SELECT 1 FROM event_epcs WHERE epc=?1 LIMIT 1", -1, &exists,
+                         NULL) != SQLITE_OK) {
+    rc = sy_ls_err(r->db, SQLITE_ERROR, l->err, sizeof l->err, "trace");
+    goto done;
+  }
+  sqlite3_bind_text(exists, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step(exists) != SQLITE_ROW) {
+    rc = SY_ENOTFOUND;
+    goto done;
+  }
+  uint32_t idx;
+  if ((rc = add_node(out, &ncap, &seen, id, 0, &idx))) goto done;
+  for (size_t head = 0; head < out->n_nodes; head++) {
+    uint32_t depth = out->nodes[head].depth;
+    if (depth >= max_depth) {
+      out->truncated = 1;
+      continue;
+    }
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, out->nodes[head].id, -1, SQLITE_TRANSIENT);
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *to = (const char *)sqlite3_column_text(st, 0);
+      const char *type = (const char *)sqlite3_column_text(st, 3);
+      if (!to || !type) continue;
+      const char *kind = !strcmp(type, "TransformationEvent")  ? "transformation"
+                         : !strcmp(type, "AggregationEvent")   ? "aggregation"
+                         : !strcmp(type, "AssociationEvent")   ? "association"
+                                                               : "other";
+      uint32_t to_idx;
+      if (set_find(&seen, to, &to_idx)) {
+        if (out->nodes[to_idx].depth <= depth) out->cycles |= to_idx == 0 || to_idx <= head;
+      } else {
+        if (out->n_nodes >= max_nodes) {
+          out->truncated = 1;
+          continue;
+        }
+        if ((rc = add_node(out, &ncap, &seen, to, depth + 1, &to_idx))) goto done;
+      }
+      uint32_t from = (uint32_t)head;
+      if ((rc = add_edge(out, &ecap, direction == SY_TRACE_FORWARD ? from : to_idx,
+                         direction == SY_TRACE_FORWARD ? to_idx : from,
+                         (uint64_t)sqlite3_column_int64(st, 1),
+                         (const char *)sqlite3_column_text(st, 2), kind)))
+        goto done;
+    }
+    if (src != SQLITE_DONE) {
+      rc = sy_ls_err(r->db, src, l->err, sizeof l->err, "trace step");
+      goto done;
+    }
+  }
+  for (size_t i = 0; i < out->n_nodes; i++) last_state(r->db, &out->nodes[i]);
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(exists);
+  sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+  sy_ls_reader_put(l, r);
+  free(seen.keys);
+  free(seen.vals);
+  if (rc) sy_trace_free(out);
+  return rc;
+}
