@@ -256,7 +256,13 @@ int main(void) {
   snprintf(hid, sizeof hid, "%s", ev.hash_id);
   sy_event_free(&ev);
   CHECK_EQ(sy_ledger_get_event(l, hid, &ev), SY_OK);
+  uint8_t txid[SY_HASH_LEN];
+  memcpy(txid, ev.tx_id, SY_HASH_LEN);
   sy_event_free(&ev);
+  CHECK_EQ(sy_ledger_tx_events(l, txid, &pg), SY_OK);
+  CHECK_EQ(pg.n, 2); /* the shipping document held two events */
+  if (pg.n == 2) CHECK_EQ(pg.events[1].event_index, 1);
+  sy_event_page_free(&pg);
   sy_ledger_close(l);
 
   /* verify replays the captures and compares the event indexes too. */

@@ -113,6 +113,10 @@ void sy_event_page_free(sy_event_page *p);
 /* Event by eventID or hash id; SY_ENOTFOUND. */
 int sy_ledger_get_event(sy_ledger *l, const char *event_id, sy_event *out);
 
+/* Events recorded by one transaction, in document order (capture jobs). An
+ * empty page when the transaction recorded none (invalid or not EPCIS). */
+int sy_ledger_tx_events(sy_ledger *l, const uint8_t tx_id[SY_HASH_LEN], sy_event_page *out);
+
 /* ---- lineage (SPEC I2) ------------------------------------------------------ */
 typedef struct sy_trace_edge {
   uint32_t from, to;        /* node indexes */

@@ -649,6 +649,25 @@ int sy_ledger_history(sy_ledger *l, const char *id, const char *page_token, size
   return rc;
 }
 
+int sy_ledger_tx_events(sy_ledger *l, const uint8_t tx_id[SY_HASH_LEN], sy_event_page *out) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  qb q;
+  memset(&q, 0, sizeof q);
+  qb_sql(&q, "SELECT " EVENT_COLS " FROM events e WHERE e.tx_id = ");
+  if (q.nb < MAX_BINDS) { /* bind the id as a blob through a hex literal */
+    char hex[2 * SY_HASH_LEN + 1];
+    sy_hex_encode(hex, tx_id, SY_HASH_LEN);
+    qb_sql(&q, "x'");
+    qb_sql(&q, hex);
+    qb_sql(&q, "'");
+  }
+  qb_sql(&q, " ORDER BY e.seq LIMIT ");
+  qb_int(&q, MAX_EVENTS_PER_TX + 1);
+  int rc = run_page(l, &q, MAX_EVENTS_PER_TX, 0, out, NULL, 0);
+  qb_free(&q);
+  return rc;
+}
+
 /* ---- lineage walks ---------------------------------------------------------------- */
 
 typedef struct strset { /* string -> node index, open addressing */

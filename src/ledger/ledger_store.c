@@ -45,6 +45,7 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS events_time ON events(event_time, seq);"
     "CREATE INDEX IF NOT EXISTS events_rtime ON events(record_time, seq);"
     "CREATE INDEX IF NOT EXISTS events_hash ON events(hash_id);"
+    "CREATE INDEX IF NOT EXISTS events_tx ON events(tx_id);"
     "CREATE INDEX IF NOT EXISTS events_step ON events(biz_step);"
     "CREATE INDEX IF NOT EXISTS events_loc ON events(biz_location);"
     "CREATE TABLE IF NOT EXISTS event_epcs(epc TEXT NOT NULL, role INTEGER NOT NULL,"
