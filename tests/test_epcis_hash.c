@@ -41,8 +41,10 @@ static int find_anchors(void) {
   char here[2048];
   snprintf(here, sizeof here, "%s", __FILE__);
   char *slash = strrchr(here, '/');
-  if (slash) *slash = '\0';
-  else snprintf(here, sizeof here, ".");
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(here, sizeof here, ".");
   snprintf(g_anchors, sizeof g_anchors, "%s/../../shared/anchors/epcis", here);
   return is_dir(g_anchors);
 }
@@ -208,9 +210,10 @@ static void test_examples(void) {
     free_lines(exp, nexp);
     free_lines(pre, npre);
   }
-  printf("examples: %zu vector sets, %zu/%zu input files, %zu/%zu events match, "
-         "%zu pre-hash strings compared\n",
-         vectors, inputs_ok, inputs, events_ok, events, pre_checked);
+  printf(
+      "examples: %zu vector sets, %zu/%zu input files, %zu/%zu events match, "
+      "%zu pre-hash strings compared\n",
+      vectors, inputs_ok, inputs, events_ok, events, pre_checked);
   /* The anchor set of 2025-10 has 28 .hashes files with 39 inputs. */
   CHECK(vectors >= 28);
   CHECK(inputs >= 39);
@@ -377,8 +380,7 @@ static void test_values(void) {
             "epc=https://id.gs1.org/01/04012345123456");
   expect_in(EV("\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.07346.0\"}"),
             "readPointid=https://id.gs1.org/414/0614141073467");
-  expect_in(EV("\"epcList\":[\"urn:epc:id:sgtin:0614141.812345.A(1)*\"]"),
-            "/21/A%281%29%2A");
+  expect_in(EV("\"epcList\":[\"urn:epc:id:sgtin:0614141.812345.A(1)*\"]"), "/21/A%281%29%2A");
   /* an invalid EPC URN is left as it is */
   expect_in(EV("\"epcList\":[\"urn:epc:id:sgtin:0614141.812345.a b\"]"),
             "epc=urn:epc:id:sgtin:0614141.812345.a b");
@@ -401,20 +403,24 @@ static void test_values(void) {
             "ref.gs1.org/cbv/Disp-active");
   /* left out: recordTime, eventID, errorDeclaration, comments */
   char *a = prehash_of(EV("\"action\":\"ADD\""));
-  char *b = prehash_of(EV("\"action\":\"ADD\",\"recordTime\":\"2021-01-01T00:00:00Z\","
-                          "\"eventID\":\"urn:uuid:1\",\"errorDeclaration\":{\"declarationTime\":"
-                          "\"2021-01-01T00:00:00Z\"},\"rdfs:comment\":\"c\",\"comment\":\"c\""));
+  char *b =
+      prehash_of(EV("\"action\":\"ADD\",\"recordTime\":\"2021-01-01T00:00:00Z\","
+                    "\"eventID\":\"urn:uuid:1\",\"errorDeclaration\":{\"declarationTime\":"
+                    "\"2021-01-01T00:00:00Z\"},\"rdfs:comment\":\"c\",\"comment\":\"c\""));
   CHECK(a && b && strcmp(a, b) == 0);
   free(a);
   free(b);
   /* bizTransaction: type first whatever the key order; entries sorted */
-  a = prehash_of(EV("\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:x:1\"},"
+  a =
+      prehash_of(EV("\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:x:1\"},"
                     "{\"bizTransaction\":\"urn:x:2\",\"type\":\"inv\"}]"));
-  b = prehash_of(EV("\"bizTransactionList\":[{\"type\":\"inv\",\"bizTransaction\":\"urn:x:2\"},"
+  b =
+      prehash_of(EV("\"bizTransactionList\":[{\"type\":\"inv\",\"bizTransaction\":\"urn:x:2\"},"
                     "{\"bizTransaction\":\"urn:x:1\",\"type\":\"po\"}]"));
   CHECK(a && b && strcmp(a, b) == 0);
-  CHECK(a && strstr(a, "bizTransactionListtype=https://ref.gs1.org/cbv/BTT-invbizTransaction="
-                       "urn:x:2type=https://ref.gs1.org/cbv/BTT-pobizTransaction=urn:x:1"));
+  CHECK(a && strstr(a,
+                    "bizTransactionListtype=https://ref.gs1.org/cbv/BTT-invbizTransaction="
+                    "urn:x:2type=https://ref.gs1.org/cbv/BTT-pobizTransaction=urn:x:1"));
   free(a);
   free(b);
   /* the same value in a different field is a different event */
@@ -479,8 +485,8 @@ static void test_xml_json_equal(void) {
   CHECK(cJSON_IsNumber(q) && q->valuedouble == 200);
   const cJSON *sr = cJSON_GetObjectItem(
       cJSON_GetArrayItem(cJSON_GetObjectItem(ev, "sensorElementList"), 0), "sensorReport");
-  CHECK(cJSON_IsArray(sr) && cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(sr, 0),
-                                                              "booleanValue")));
+  CHECK(cJSON_IsArray(sr) &&
+        cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(sr, 0), "booleanValue")));
   CHECK(cJSON_IsObject(cJSON_GetObjectItem(ev, "{https://ex.com/ns/}ext")));
   CHECK(cJSON_IsString(cJSON_GetObjectItem(ev, "type")));
   sy_epcis_hashes_close(&hx);
@@ -498,13 +504,15 @@ static void test_xml_safety(void) {
       "</EventList></EPCISBody></EPCISDocument>";
   CHECK_EQ(sy_epcis_xml_parse(bomb, strlen(bomb), &d, err, sizeof err), SY_EUNSUPPORTED);
   CHECK(d == NULL);
-  const char *ext = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-                    "<EPCISDocument><EPCISBody><EventList><ObjectEvent><action>&x;</action>"
-                    "</ObjectEvent></EventList></EPCISBody></EPCISDocument>";
+  const char *ext =
+      "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<EPCISDocument><EPCISBody><EventList><ObjectEvent><action>&x;</action>"
+      "</ObjectEvent></EventList></EPCISBody></EPCISDocument>";
   CHECK_EQ(sy_epcis_xml_parse(ext, strlen(ext), &d, err, sizeof err), SY_EUNSUPPORTED);
-  const char *dtd = "<?xml version=\"1.0\"?><!DOCTYPE d SYSTEM \"http://127.0.0.1:9/x.dtd\">"
-                    "<EPCISDocument><EPCISBody><EventList><ObjectEvent><action>ADD</action>"
-                    "</ObjectEvent></EventList></EPCISBody></EPCISDocument>";
+  const char *dtd =
+      "<?xml version=\"1.0\"?><!DOCTYPE d SYSTEM \"http://127.0.0.1:9/x.dtd\">"
+      "<EPCISDocument><EPCISBody><EventList><ObjectEvent><action>ADD</action>"
+      "</ObjectEvent></EventList></EPCISBody></EPCISDocument>";
   CHECK_EQ(sy_epcis_xml_parse(dtd, strlen(dtd), &d, err, sizeof err), SY_OK); /* not fetched */
   cJSON_Delete(d);
   d = NULL;
@@ -517,11 +525,13 @@ static void test_xml_safety(void) {
   /* deep nesting inside an event */
   size_t depth = 150, cap = depth * 16 + 256, o = 0;
   char *deep = malloc(cap);
-  o += (size_t)snprintf(deep + o, cap - o,
-                        "<EPCISDocument xmlns:e=\"https://e/\"><EPCISBody><EventList><ObjectEvent>");
+  o +=
+      (size_t)snprintf(deep + o, cap - o,
+                       "<EPCISDocument xmlns:e=\"https://e/\"><EPCISBody><EventList><ObjectEvent>");
   for (size_t i = 0; i < depth; i++) o += (size_t)snprintf(deep + o, cap - o, "<e:a>");
   for (size_t i = 0; i < depth; i++) o += (size_t)snprintf(deep + o, cap - o, "</e:a>");
-  o += (size_t)snprintf(deep + o, cap - o, "</ObjectEvent></EventList></EPCISBody></EPCISDocument>");
+  o +=
+      (size_t)snprintf(deep + o, cap - o, "</ObjectEvent></EventList></EPCISBody></EPCISDocument>");
   CHECK_EQ(sy_epcis_xml_parse(deep, o, &d, err, sizeof err), SY_ETOOBIG);
   free(deep);
   /* a bare event as the root */
@@ -543,8 +553,9 @@ static void test_api_errors(void) {
   cJSON *notype = cJSON_Parse("{\"eventTime\":\"2020-01-01T00:00:00Z\"}");
   CHECK_EQ(sy_epcis_event_hash(notype, id), SY_EMALFORMED);
   cJSON_Delete(notype);
-  cJSON *doc = cJSON_Parse("{\"type\":\"EPCISDocument\",\"epcisBody\":{\"eventList\":["
-                           "{\"type\":\"ObjectEvent\"},{\"action\":\"ADD\"}]}}");
+  cJSON *doc = cJSON_Parse(
+      "{\"type\":\"EPCISDocument\",\"epcisBody\":{\"eventList\":["
+      "{\"type\":\"ObjectEvent\"},{\"action\":\"ADD\"}]}}");
   sy_epcis_hashes h;
   CHECK_EQ(sy_epcis_document_hashes(doc, 0, &h), SY_EMALFORMED);
   CHECK_EQ(h.failed_index, 1);
@@ -562,8 +573,9 @@ static void test_api_errors(void) {
   sy_epcis_hashes_close(NULL);
   cJSON_Delete(doc);
   /* the ID format; and a bare event with its own context */
-  cJSON *ev = cJSON_Parse("{\"@context\":{\"ex\":\"https://ex.com/\"},\"type\":\"ObjectEvent\","
-                          "\"ex:a\":\"1\"}");
+  cJSON *ev = cJSON_Parse(
+      "{\"@context\":{\"ex\":\"https://ex.com/\"},\"type\":\"ObjectEvent\","
+      "\"ex:a\":\"1\"}");
   CHECK_EQ(sy_epcis_event_hash(ev, id), SY_OK);
   CHECK(strncmp(id, "ni:///sha-256;", 14) == 0 && strlen(id) == 14 + 64 + 11 &&
         strcmp(id + 78, "?ver=CBV2.0") == 0);
@@ -579,8 +591,9 @@ static void test_api_errors(void) {
   cJSON_Delete(ev);
   /* sha-256 of "abc" through the same path */
   CHECK_EQ(sy_epcis_hash_id_from_prehash("abc", 3, id), SY_OK);
-  CHECK(strcmp(id, "ni:///sha-256;ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-                   "?ver=CBV2.0") == 0);
+  CHECK(strcmp(id,
+               "ni:///sha-256;ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+               "?ver=CBV2.0") == 0);
 }
 
 /* ---- the CBV tables against the JSON schema's code lists -------------------------- */
@@ -611,8 +624,9 @@ static void test_cbv(void) {
     const cJSON *any = cJSON_GetObjectItem(
         cJSON_GetObjectItem(cJSON_GetObjectItem(j, "definitions"), lists[i].def), "anyOf");
     const cJSON *alt, *en = NULL;
-    cJSON_ArrayForEach(alt, any) if (cJSON_GetObjectItem(alt, "enum")) en =
-        cJSON_GetObjectItem(alt, "enum");
+    cJSON_ArrayForEach(alt, any) {
+      if (cJSON_GetObjectItem(alt, "enum")) en = cJSON_GetObjectItem(alt, "enum");
+    }
     CHECK_EQ(cJSON_GetArraySize(en), lists[i].count);
     const cJSON *t;
     int terms = 0;
@@ -645,9 +659,9 @@ static void test_cbv(void) {
   CHECK_EQ(sy_cbv_is_term(SY_CBV_BIZSTEP, "Shipping"), 0); /* case-sensitive */
   CHECK_EQ(sy_cbv_is_term(SY_CBV_VOCAB_COUNT, "shipping"), 0);
   CHECK(sy_cbv_web_prefix(SY_CBV_VOCAB_COUNT) == NULL);
-  CHECK_EQ(sy_cbv_canonical(SY_CBV_DISPOSITION, "urn:epcglobal:cbv:disp:in_transit", out,
-                            sizeof out),
-           0);
+  CHECK_EQ(
+      sy_cbv_canonical(SY_CBV_DISPOSITION, "urn:epcglobal:cbv:disp:in_transit", out, sizeof out),
+      0);
   CHECK(strcmp(out, "https://ref.gs1.org/cbv/Disp-in_transit") == 0);
   CHECK_EQ(sy_cbv_canonical(SY_CBV_DISPOSITION, "urn:example:disp:x", out, sizeof out), 0);
   CHECK(strcmp(out, "urn:example:disp:x") == 0);

@@ -24,7 +24,8 @@ int sy_cli_epcis(int argc, char **argv);
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_INVALID = 3 };
 
-static const char USAGE[] = "usage: suyuan epcis hash FILE [--prehash] [--json] [--no-ignore-fields]\n";
+static const char USAGE[] =
+    "usage: suyuan epcis hash FILE [--prehash] [--json] [--no-ignore-fields]\n";
 
 static const char HELP[] =
     "usage: suyuan epcis hash FILE [--prehash] [--json] [--no-ignore-fields]\n"
@@ -83,8 +84,10 @@ static int read_all(const char *path, size_t max, char **out, size_t *len) {
   if (f != stdin) fclose(f);
   if (!rc) {
     char *p = realloc(buf, n + 1);
-    if (!p) rc = ENOMEM;
-    else buf = p;
+    if (!p)
+      rc = ENOMEM;
+    else
+      buf = p;
   }
   if (rc) {
     free(buf);
@@ -163,7 +166,8 @@ static int cmd_hash(const char *file, int prehash, int json, unsigned flags) {
       if (ok && prehash) ok = cJSON_AddStringToObject(e, "prehash", h.prehashes[i]) != NULL;
     }
     char *s = ok ? cJSON_Print(o) : NULL;
-    if (s) printf("%s\n", s);
+    if (s)
+      printf("%s\n", s);
     else {
       fprintf(stderr, "suyuan: out of memory\n");
       ex = EX_FAIL;
@@ -189,10 +193,14 @@ int sy_cli_epcis(int argc, char **argv) {
     if (!dashdash && strcmp(a, "--") == 0) {
       dashdash = 1;
     } else if (!dashdash && a[0] == '-' && a[1]) {
-      if (strcmp(a, "--prehash") == 0) prehash = 1;
-      else if (strcmp(a, "--json") == 0) json = 1;
-      else if (strcmp(a, "--no-ignore-fields") == 0) flags |= SY_EPCIS_NO_IGNORE_FIELDS;
-      else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) help = 1;
+      if (strcmp(a, "--prehash") == 0)
+        prehash = 1;
+      else if (strcmp(a, "--json") == 0)
+        json = 1;
+      else if (strcmp(a, "--no-ignore-fields") == 0)
+        flags |= SY_EPCIS_NO_IGNORE_FIELDS;
+      else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+        help = 1;
       else {
         char msg[300];
         snprintf(msg, sizeof msg, "unknown option '%.200s'", a);

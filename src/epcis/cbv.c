@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
 static const char *const BIZSTEP_TERMS[] = {
     "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning",
     "creating_class_instance", "cycle_counting", "decommissioning", "departing",
@@ -66,6 +67,7 @@ static const char *const COMPONENT_TERMS[] = {
     "altitude"
 };
 
+/* clang-format on */
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct vocab {
@@ -80,7 +82,8 @@ static const vocab VOCABS[SY_CBV_VOCAB_COUNT] = {
     [SY_CBV_BIZSTEP] = {BIZSTEP_TERMS, COUNT(BIZSTEP_TERMS), "https://ref.gs1.org/cbv/BizStep-",
                         "urn:epcglobal:cbv:bizstep:", "cbv:BizStep-"},
     [SY_CBV_DISPOSITION] = {DISPOSITION_TERMS, COUNT(DISPOSITION_TERMS),
-                            "https://ref.gs1.org/cbv/Disp-", "urn:epcglobal:cbv:disp:", "cbv:Disp-"},
+                            "https://ref.gs1.org/cbv/Disp-",
+                            "urn:epcglobal:cbv:disp:", "cbv:Disp-"},
     [SY_CBV_BIZ_TRANSACTION_TYPE] = {BTT_TERMS, COUNT(BTT_TERMS), "https://ref.gs1.org/cbv/BTT-",
                                      "urn:epcglobal:cbv:btt:", "cbv:BTT-"},
     [SY_CBV_SOURCE_DEST_TYPE] = {SDT_TERMS, COUNT(SDT_TERMS), "https://ref.gs1.org/cbv/SDT-",
@@ -99,7 +102,7 @@ static const vocab VOCABS[SY_CBV_VOCAB_COUNT] = {
  * vocabulary is neither a CBV value nor a user vocabulary (the JSON schema's
  * vocab-other-uri / vocab-nonGS1WebVoc-uri patterns exclude them). */
 static const char *const GS1_NAMESPACES[] = {
-    "urn:epcglobal:cbv:",     "https://ref.gs1.org/cbv/", "http://ref.gs1.org/cbv/",
+    "urn:epcglobal:cbv:",      "https://ref.gs1.org/cbv/", "http://ref.gs1.org/cbv/",
     "https://ns.gs1.org/cbv/", "http://ns.gs1.org/cbv/",   "https://gs1.org/voc/",
     "http://gs1.org/voc/",     "https://www.gs1.org/voc/", "http://www.gs1.org/voc/",
 };

@@ -12,14 +12,11 @@
  * deliberate deviations are listed in docs/epcis-hash.md. */
 #include "epcis/epcis_hash.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/hash.h"
 #include "core/sy_error.h"
@@ -55,8 +52,12 @@ static void sb_putn(sb *b, const char *s, size_t n) {
   b->p[b->len] = '\0';
 }
 
-static void sb_puts(sb *b, const char *s) { sb_putn(b, s, strlen(s)); }
-static void sb_putc(sb *b, char c) { sb_putn(b, &c, 1); }
+static void sb_puts(sb *b, const char *s) {
+  sb_putn(b, s, strlen(s));
+}
+static void sb_putc(sb *b, char c) {
+  sb_putn(b, &c, 1);
+}
 static void sb_free(sb *b) {
   free(b->p);
   memset(b, 0, sizeof *b);
@@ -91,6 +92,34 @@ static int starts(const char *s, const char *prefix) {
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* ---- ASCII character classes (independent of the C locale) ---------------------- */
+
+static int a_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+static int a_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+static int a_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+static int a_alnum(char c) {
+  return a_digit(c) || a_upper(c) || a_lower(c);
+}
+static int a_hexletter(char c) {
+  return (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+static char a_tolower(char c) {
+  return a_upper(c) ? (char)(c - 'A' + 'a') : c;
+}
+
+/* ASCII case-insensitive comparison of n bytes. */
+static int a_caseeq(const char *a, const char *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a_tolower(a[i]) != a_tolower(b[i])) return 0;
+  return 1;
+}
+
 /* ---- whitespace ------------------------------------------------------------------ */
 
 /* Length of the whitespace character at s (Python's str.isspace(): ASCII
@@ -104,7 +133,7 @@ static size_t space_at(const unsigned char *s, size_t n) {
   if (c == 0xe2 && n >= 3) {
     unsigned c1 = s[1], c2 = s[2];
     if (c1 == 0x80 && ((c2 >= 0x80 && c2 <= 0x8a) || c2 == 0xa8 || c2 == 0xa9 || c2 == 0xaf))
-      return 3; /* U+2000-200A, U+2028, U+2029, U+202F */
+      return 3;                             /* U+2000-200A, U+2028, U+2029, U+202F */
     if (c1 == 0x81 && c2 == 0x9f) return 3; /* U+205F */
   }
   if (c == 0xe3 && n >= 3 && s[1] == 0x80 && s[2] == 0x80) return 3; /* U+3000 */
@@ -144,23 +173,22 @@ static int py_float_syntax(const char *s, size_t n, char *clean, int *special) {
   if (i < n && (s[i] == '+' || s[i] == '-')) clean[o++] = s[i++];
   const char *w = s + i;
   size_t wl = n - i;
-  if ((wl == 3 && (strncasecmp(w, "inf", 3) == 0 || strncasecmp(w, "nan", 3) == 0)) ||
-      (wl == 8 && strncasecmp(w, "infinity", 8) == 0)) {
+  if ((wl == 3 && (a_caseeq(w, "inf", 3) || a_caseeq(w, "nan", 3))) ||
+      (wl == 8 && a_caseeq(w, "infinity", 8))) {
     *special = 1;
     return 1;
   }
   int ndig = 0;
-#define DIGITPART()                                                                  \
-  do {                                                                               \
-    while (i < n && (isdigit((unsigned char)s[i]) ||                                 \
-                     (s[i] == '_' && i > 0 && isdigit((unsigned char)s[i - 1]) &&     \
-                      i + 1 < n && isdigit((unsigned char)s[i + 1])))) {             \
-      if (s[i] != '_') {                                                             \
-        clean[o++] = s[i];                                                           \
-        ndig++;                                                                      \
-      }                                                                              \
-      i++;                                                                           \
-    }                                                                                \
+#define DIGITPART()                                                                              \
+  do {                                                                                           \
+    while (i < n && (a_digit(s[i]) || (s[i] == '_' && i > 0 && a_digit(s[i - 1]) && i + 1 < n && \
+                                       a_digit(s[i + 1])))) {                                    \
+      if (s[i] != '_') {                                                                         \
+        clean[o++] = s[i];                                                                       \
+        ndig++;                                                                                  \
+      }                                                                                          \
+      i++;                                                                                       \
+    }                                                                                            \
   } while (0)
   DIGITPART();
   if (i < n && s[i] == '.') {
@@ -183,8 +211,19 @@ static int py_float_syntax(const char *s, size_t n, char *clean, int *special) {
 /* Formats x as Python prints float(x) after the reference's "int if
  * integral" step: integral values as exact integers, others as repr()
  * (shortest round-trip digits; exponent form below 1e-4). buf >= 400. */
+/* Whether x has no fractional part (without libm: the sy_epcis target does
+ * not link it). Every double of magnitude 2^53 or more is an integer. */
+static int integral(double x) {
+  if (x >= 9007199254740992.0 || x <= -9007199254740992.0) return 1;
+  return (double)(long long)x == x;
+}
+
 static void py_number(double x, char *buf, size_t size) {
-  if (x == floor(x)) {
+  if (!isfinite(x)) {
+    snprintf(buf, size, "%s", x != x ? "nan" : x > 0 ? "inf" : "-inf");
+    return;
+  }
+  if (integral(x)) {
     snprintf(buf, size, "%.0f", x);
     if (strcmp(buf, "-0") == 0) snprintf(buf, size, "0");
     return;
@@ -205,7 +244,7 @@ static void py_number(double x, char *buf, size_t size) {
   char digits[24];
   size_t nd = 0;
   for (; *t && *t != 'e'; t++)
-    if (isdigit((unsigned char)*t)) digits[nd++] = *t;
+    if (a_digit(*t)) digits[nd++] = *t;
   while (nd > 1 && digits[nd - 1] == '0') nd--;
   digits[nd] = '\0';
   int e10 = atoi(t + 1);
@@ -264,7 +303,7 @@ static int num_at(const char *s, size_t n, size_t i, size_t width, int *out) {
   if (i + width > n) return 0;
   int v = 0;
   for (size_t k = 0; k < width; k++) {
-    if (!isdigit((unsigned char)s[i + k])) return 0;
+    if (!a_digit(s[i + k])) return 0;
     v = v * 10 + (s[i + k] - '0');
   }
   *out = v;
@@ -279,8 +318,8 @@ static int num_at(const char *s, size_t n, size_t i, size_t width, int *out) {
 static int fix_time(const char *s, size_t n, sb *out) {
   int Y, M, D, h, mi, sec = 0;
   size_t i = 0;
-  if (!num_at(s, n, 0, 4, &Y) || n < 16 || s[4] != '-' || !num_at(s, n, 5, 2, &M) ||
-      s[7] != '-' || !num_at(s, n, 8, 2, &D) || !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') ||
+  if (!num_at(s, n, 0, 4, &Y) || n < 16 || s[4] != '-' || !num_at(s, n, 5, 2, &M) || s[7] != '-' ||
+      !num_at(s, n, 8, 2, &D) || !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') ||
       !num_at(s, n, 11, 2, &h) || s[13] != ':' || !num_at(s, n, 14, 2, &mi))
     return 0;
   i = 16;
@@ -290,7 +329,7 @@ static int fix_time(const char *s, size_t n, sb *out) {
     i += 3;
     if (i < n && (s[i] == '.' || s[i] == ',')) {
       size_t f = ++i;
-      while (i < n && isdigit((unsigned char)s[i])) i++;
+      while (i < n && a_digit(s[i])) i++;
       if (i == f) return 0;
       size_t nf = i - f;
       for (size_t k = 0; k < 3; k++) ms = ms * 10 + (k < nf ? s[f + k] - '0' : 0);
@@ -341,7 +380,7 @@ static int fix_time(const char *s, size_t n, sb *out) {
 
 static size_t count_digits(const char *s) {
   size_t n = 0;
-  while (isdigit((unsigned char)s[n])) n++;
+  while (a_digit(s[n])) n++;
   return n;
 }
 
@@ -351,9 +390,6 @@ static char check_digit(const char *d, size_t n) {
   for (size_t i = 0; i < n; i++) sum += (d[n - 1 - i] - '0') * (i % 2 == 0 ? 3 : 1);
   return (char)('0' + (10 - sum % 10) % 10);
 }
-
-static int hexd(char c) { return isxdigit((unsigned char)c) != 0; }
-
 
 /* Units of the EPC URI character class of the TDS (one %XX escape from the
  * allowed set, or one of [!'()*+,.0-9:;=A-Za-z_-]) in s[0..n); -1 when s
@@ -368,17 +404,28 @@ static long epc_units(const char *s, size_t n) {
       int af = (b >= 'A' && b <= 'F') || (b >= 'a' && b <= 'f');
       int ok;
       switch (a) {
-      case '2': ok = b == '1' || b == '2' || (b >= '5' && b <= '9') || af; break;
-      case '3': ok = isdigit((unsigned char)b) || af; break;
-      case '4':
-      case '6': ok = (b >= '1' && b <= '9') || af; break;
-      case '5': ok = isdigit((unsigned char)b) || b == 'A' || b == 'a' || b == 'F' || b == 'f'; break;
-      case '7': ok = isdigit((unsigned char)b) || b == 'A' || b == 'a'; break;
-      default: ok = 0;
+        case '2':
+          ok = b == '1' || b == '2' || (b >= '5' && b <= '9') || af;
+          break;
+        case '3':
+          ok = a_digit(b) || af;
+          break;
+        case '4':
+        case '6':
+          ok = (b >= '1' && b <= '9') || af;
+          break;
+        case '5':
+          ok = a_digit(b) || b == 'A' || b == 'a' || b == 'F' || b == 'f';
+          break;
+        case '7':
+          ok = a_digit(b) || b == 'A' || b == 'a';
+          break;
+        default:
+          ok = 0;
       }
       if (!ok) return -1;
       i += 3;
-    } else if (isalnum((unsigned char)c) || (c && strchr("!'()*+,.:;=_-", c))) {
+    } else if (a_alnum(c) || (c && strchr("!'()*+,.:;=_-", c))) {
       i++;
     } else {
       return -1;
@@ -396,12 +443,12 @@ static long cpi_units(const char *s, size_t n) {
     if (c == '%') {
       if (i + 2 >= n) return -1;
       char a = s[i + 1], b = s[i + 2];
-      int ok = (a == '2' && b && strchr("3dfDF", b)) || (a == '3' && isdigit((unsigned char)b)) ||
-               (a == '4' && ((b >= '1' && b <= '9') || (hexd(b) && isalpha((unsigned char)b)))) ||
-               (a == '5' && (isdigit((unsigned char)b) || b == 'A' || b == 'a'));
+      int ok = (a == '2' && b && strchr("3dfDF", b)) || (a == '3' && a_digit(b)) ||
+               (a == '4' && ((b >= '1' && b <= '9') || a_hexletter(b))) ||
+               (a == '5' && (a_digit(b) || b == 'A' || b == 'a'));
       if (!ok) return -1;
       i += 3;
-    } else if (isdigit((unsigned char)c) || (c >= 'A' && c <= 'Z') || c == '-') {
+    } else if (a_digit(c) || (c >= 'A' && c <= 'Z') || c == '-') {
       i++;
     } else {
       return -1;
@@ -415,14 +462,29 @@ static long cpi_units(const char *s, size_t n) {
 static void dl_encode(sb *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     switch (s[i]) {
-    case '!': sb_puts(out, "%21"); break;
-    case '(': sb_puts(out, "%28"); break;
-    case ')': sb_puts(out, "%29"); break;
-    case '*': sb_puts(out, "%2A"); break;
-    case '+': sb_puts(out, "%2B"); break;
-    case ',': sb_puts(out, "%2C"); break;
-    case ':': sb_puts(out, "%3A"); break;
-    default: sb_putc(out, s[i]);
+      case '!':
+        sb_puts(out, "%21");
+        break;
+      case '(':
+        sb_puts(out, "%28");
+        break;
+      case ')':
+        sb_puts(out, "%29");
+        break;
+      case '*':
+        sb_puts(out, "%2A");
+        break;
+      case '+':
+        sb_puts(out, "%2B");
+        break;
+      case ',':
+        sb_puts(out, "%2C");
+        break;
+      case ':':
+        sb_puts(out, "%3A");
+        break;
+      default:
+        sb_putc(out, s[i]);
     }
   }
 }
@@ -644,8 +706,8 @@ static int epc_urn_to_dl(const char *s, sb *out) {
       int indicator_first;
       const char *lead, *ai;
     } pats[] = {
-        {"urn:epc:idpat:sgtin:", 13, 1, NULL, "01/"},  {"urn:epc:idpat:upui:", 13, 1, NULL, "01/"},
-        {"urn:epc:idpat:grai:", 12, 0, "0", "8003/"},  {"urn:epc:idpat:gdti:", 12, 0, NULL, "253/"},
+        {"urn:epc:idpat:sgtin:", 13, 1, NULL, "01/"}, {"urn:epc:idpat:upui:", 13, 1, NULL, "01/"},
+        {"urn:epc:idpat:grai:", 12, 0, "0", "8003/"}, {"urn:epc:idpat:gdti:", 12, 0, NULL, "253/"},
         {"urn:epc:idpat:sgcn:", 12, 0, NULL, "255/"},
     };
     for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
@@ -664,8 +726,8 @@ static int epc_urn_to_dl(const char *s, sb *out) {
 /* The characters the Digital Link syntax check allows in a key qualifier or
  * serial: " ' - . 0-9 ; < = > ? A-Z _ a-z */
 static int dlc(char c) {
-  return c == '"' || c == '\'' || c == '-' || c == '.' || isdigit((unsigned char)c) ||
-         (c >= ';' && c <= '?') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= 'a' && c <= 'z');
+  return c == '"' || c == '\'' || c == '-' || c == '.' || a_digit(c) || (c >= ';' && c <= '?') ||
+         (c >= 'A' && c <= 'Z') || c == '_' || (c >= 'a' && c <= 'z');
 }
 
 static int all_dlc(const char *s, size_t n) {
@@ -676,7 +738,7 @@ static int all_dlc(const char *s, size_t n) {
 
 static int all_digits(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (!isdigit((unsigned char)s[i])) return 0;
+    if (!a_digit(s[i])) return 0;
   return 1;
 }
 
@@ -696,7 +758,7 @@ static int key_then(const char *s, size_t nd, const char *ai, size_t max) {
 static int cpid_ok(const char *s, size_t n) {
   if (n > 30) return 0;
   for (size_t i = 0; i < n; i++)
-    if (!(s[i] == '#' || s[i] == '-' || s[i] == '/' || isdigit((unsigned char)s[i]) ||
+    if (!(s[i] == '#' || s[i] == '-' || s[i] == '/' || a_digit(s[i]) ||
           (s[i] >= 'A' && s[i] <= 'Z')))
       return 0;
   return 1;
@@ -710,8 +772,8 @@ static int dl_valid(const char *u) {
   if (starts(s, "00/")) return key_then(s + 3, 18, NULL, 0);
   if (starts(s, "01/")) {
     s += 3;
-    return key_then(s, 14, NULL, 0) || key_then(s, 14, "/21/", 20) ||
-           key_then(s, 14, "/10/", 20) || key_then(s, 14, "/235/", 28);
+    return key_then(s, 14, NULL, 0) || key_then(s, 14, "/21/", 20) || key_then(s, 14, "/10/", 20) ||
+           key_then(s, 14, "/235/", 28);
   }
   if (starts(s, "253/")) {
     s += 4;
@@ -756,19 +818,22 @@ static int dl_valid(const char *u) {
   return 0;
 }
 
-static const char *const DL_KEYS[] = {"01",   "gtin",  "8006", "itip", "8010", "cpid", "414",
-                                      "gln",  "417",   "party", "8017", "gsrnp", "8018", "gsrn",
-                                      "255",  "gcn",   "00",   "sscc", "253",  "gdti", "401",
-                                      "ginc", "402",   "gsin", "8003", "grai", "8004", "giai"};
+static const char *const DL_KEYS[] = {"01",   "gtin", "8006",  "itip", "8010",  "cpid", "414",
+                                      "gln",  "417",  "party", "8017", "gsrnp", "8018", "gsrn",
+                                      "255",  "gcn",  "00",    "sscc", "253",   "gdti", "401",
+                                      "ginc", "402",  "gsin",  "8003", "grai",  "8004", "giai"};
 
 /* The reference's entry test for a Digital Link URI: http(s), and somewhere
  * before the query a "/<key>/" followed by four digits and one more
  * character that is not '/'. */
 static int looks_like_dl(const char *s) {
   const char *p;
-  if (starts(s, "https:")) p = s + 6;
-  else if (starts(s, "http:")) p = s + 5;
-  else return 0;
+  if (starts(s, "https:"))
+    p = s + 6;
+  else if (starts(s, "http:"))
+    p = s + 5;
+  else
+    return 0;
   size_t end = strcspn(p, "?#");
   for (size_t i = 0; i < end; i++) {
     if (p[i] != '/') continue;
@@ -785,8 +850,8 @@ static int looks_like_dl(const char *s) {
 
 /* Whether u starts "https://id.gs1.org/<AI>/dddd" + one more non-'/'. */
 static int dl_canonical_prefix(const char *u) {
-  static const char *const ais[] = {"01",  "8006", "8010", "414", "417",  "8017", "8018",
-                                    "255", "00",   "253",  "401", "402",  "8003", "8004"};
+  static const char *const ais[] = {"01",  "8006", "8010", "414", "417", "8017", "8018",
+                                    "255", "00",   "253",  "401", "402", "8003", "8004"};
   if (!starts(u, DL_BASE)) return 0;
   const char *s = u + strlen(DL_BASE);
   for (size_t k = 0; k < sizeof ais / sizeof ais[0]; k++) {
@@ -804,10 +869,10 @@ static int dl_canonical_prefix(const char *u) {
  * URI, <0 on allocation failure. */
 static int dl_uri_normalise(const char *s, char **res) {
   static const char *const shortnames[][2] = {
-      {"/gtin/", "/01/"},   {"/itip/", "/8006/"}, {"/cpid/", "/8010/"}, {"/gln/", "/414/"},
+      {"/gtin/", "/01/"},   {"/itip/", "/8006/"},  {"/cpid/", "/8010/"}, {"/gln/", "/414/"},
       {"/party/", "/417/"}, {"/gsrnp/", "/8017/"}, {"/gsrn/", "/8018/"}, {"/gcn/", "/255/"},
-      {"/sscc/", "/00/"},   {"/gdti/", "/253/"},  {"/ginc/", "/401/"},  {"/gsin/", "/402/"},
-      {"/grai/", "/8003/"}, {"/giai/", "/8004/"}, {"/cpv/", "/22/"},    {"/lot/", "/10/"},
+      {"/sscc/", "/00/"},   {"/gdti/", "/253/"},   {"/ginc/", "/401/"},  {"/gsin/", "/402/"},
+      {"/grai/", "/8003/"}, {"/giai/", "/8004/"},  {"/cpv/", "/22/"},    {"/lot/", "/10/"},
       {"/ser/", "/21/"}};
   static const char *const prio[] = {"/00/",   "/01/",   "/253/",  "/255/",  "/401/",
                                      "/402/",  "/414/",  "/417/",  "/8003/", "/8004/",
@@ -846,7 +911,10 @@ static int dl_uri_normalise(const char *s, char **res) {
   /* GTIN-13, -12 and -8 padded to 14 digits */
   if (starts(a.p, DL_BASE "01/")) {
     size_t nd = count_digits(a.p + strlen(DL_BASE "01/"));
-    const char *pad = nd == 13 ? "/01/0" : nd == 12 ? "/01/00" : (nd >= 8 && nd <= 11) ? "/01/000000" : NULL;
+    const char *pad = nd == 13                ? "/01/0"
+                      : nd == 12              ? "/01/00"
+                      : (nd >= 8 && nd <= 11) ? "/01/000000"
+                                              : NULL;
     if (pad) {
       sb b = {0};
       replace_all(&b, a.p, a.len, "/01/", pad);
@@ -862,8 +930,10 @@ static int dl_uri_normalise(const char *s, char **res) {
   {
     const char *k = NULL;
     size_t nd = 0;
-    if (starts(a.p, DL_BASE "01/")) k = a.p + strlen(DL_BASE "01/"), nd = 14;
-    else if (starts(a.p, DL_BASE "8006/")) k = a.p + strlen(DL_BASE "8006/"), nd = 18;
+    if (starts(a.p, DL_BASE "01/"))
+      k = a.p + strlen(DL_BASE "01/"), nd = 14;
+    else if (starts(a.p, DL_BASE "8006/"))
+      k = a.p + strlen(DL_BASE "8006/"), nd = 18;
     if (k && count_digits(k) >= nd && strncmp(k + nd, "/22/", 4) == 0) {
       const char *cpv = k + nd + 4;
       size_t cl = strlen(cpv);
@@ -888,8 +958,10 @@ static int dl_uri_normalise(const char *s, char **res) {
   {
     const char *k = NULL;
     size_t nd = 0;
-    if (starts(a.p, DL_BASE "01/")) k = a.p + strlen(DL_BASE "01/"), nd = 14;
-    else if (starts(a.p, DL_BASE "8006/")) k = a.p + strlen(DL_BASE "8006/"), nd = 18;
+    if (starts(a.p, DL_BASE "01/"))
+      k = a.p + strlen(DL_BASE "01/"), nd = 14;
+    else if (starts(a.p, DL_BASE "8006/"))
+      k = a.p + strlen(DL_BASE "8006/"), nd = 18;
     if (k && count_digits(k) >= nd && strncmp(k + nd, "/10/", 4) == 0) {
       const char *lot = k + nd + 4;
       const char *ser = strstr(lot, "/21/");
@@ -947,7 +1019,6 @@ static int canonize(const char *s, size_t n, sb *out) {
   }
   int special;
   if (py_float_syntax(a.p, a.len, clean, &special) && !special) {
-    errno = 0;
     double x = strtod(clean, NULL);
     if (isfinite(x)) {
       char num[400];
@@ -1082,7 +1153,8 @@ static int pmap_add_context(pmap *m, const cJSON *ctx, int depth) {
   cJSON_ArrayForEach(t, ctx) {
     if (!t->string || t->string[0] == '@' || !t->string[0]) continue;
     const char *iri = NULL;
-    if (cJSON_IsString(t)) iri = t->valuestring;
+    if (cJSON_IsString(t))
+      iri = t->valuestring;
     else if (cJSON_IsObject(t) && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "@id")))
       iri = cJSON_GetObjectItemCaseSensitive(t, "@id")->valuestring;
     if (iri && pmap_add(m, t->string, iri, 1)) return SY_ENOMEM;
@@ -1126,8 +1198,10 @@ static node *node_new(hctx *h, node *parent, const char *name, const char *text)
   n->name = name;
   n->text = text ? text : "";
   if (parent) {
-    if (parent->last) parent->last->next = n;
-    else parent->kids = n;
+    if (parent->last)
+      parent->last->next = n;
+    else
+      parent->kids = n;
     parent->last = n;
   }
   return n;
@@ -1217,11 +1291,15 @@ enum { OBJ_PLAIN, OBJ_SENSOR_ELEMENT, OBJ_SENSOR_REPORT, OBJ_PERSISTENT_DISP, OB
 static void member_kind(int kind, const char *key, int *child_kind, int *vocab) {
   *child_kind = OBJ_PLAIN;
   *vocab = -1;
-  if (kind == OBJ_SENSOR_ELEMENT && strcmp(key, "sensorReport") == 0) *child_kind = OBJ_SENSOR_REPORT;
+  if (kind == OBJ_SENSOR_ELEMENT && strcmp(key, "sensorReport") == 0)
+    *child_kind = OBJ_SENSOR_REPORT;
   if (kind == OBJ_SENSOR_REPORT) {
-    if (strcmp(key, "type") == 0) *vocab = SY_CBV_SENSOR_MEASUREMENT_TYPE;
-    else if (strcmp(key, "exception") == 0) *vocab = SY_CBV_SENSOR_ALERT_TYPE;
-    else if (strcmp(key, "component") == 0) *vocab = SY_CBV_COMPONENT;
+    if (strcmp(key, "type") == 0)
+      *vocab = SY_CBV_SENSOR_MEASUREMENT_TYPE;
+    else if (strcmp(key, "exception") == 0)
+      *vocab = SY_CBV_SENSOR_ALERT_TYPE;
+    else if (strcmp(key, "component") == 0)
+      *vocab = SY_CBV_COMPONENT;
   }
   if (kind == OBJ_PERSISTENT_DISP && (strcmp(key, "set") == 0 || strcmp(key, "unset") == 0))
     *vocab = SY_CBV_DISPOSITION;
@@ -1404,23 +1482,42 @@ typedef struct order {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const order EPC[] = {{"epc", NULL, 0}};
-static const order QUANTITY_ELEMENT[] = {{"epcClass", NULL, 0}, {"quantity", NULL, 0}, {"uom", NULL, 0}};
+static const order QUANTITY_ELEMENT[] = {
+    {"epcClass", NULL, 0}, {"quantity", NULL, 0}, {"uom", NULL, 0}};
 static const order QUANTITY_LIST[] = {{"quantityElement", QUANTITY_ELEMENT, N(QUANTITY_ELEMENT)}};
 static const order PERSISTENT_DISP[] = {{"set", NULL, 0}, {"unset", NULL, 0}};
 static const order LOCATION[] = {{"id", NULL, 0}};
-static const order SENSOR_METADATA[] = {
-    {"time", NULL, 0},     {"startTime", NULL, 0},      {"endTime", NULL, 0},
-    {"deviceID", NULL, 0}, {"deviceMetadata", NULL, 0}, {"rawData", NULL, 0},
-    {"dataProcessingMethod", NULL, 0}, {"bizRules", NULL, 0}};
-static const order SENSOR_REPORT[] = {
-    {"type", NULL, 0},          {"exception", NULL, 0},      {"deviceID", NULL, 0},
-    {"deviceMetadata", NULL, 0}, {"rawData", NULL, 0},        {"dataProcessingMethod", NULL, 0},
-    {"time", NULL, 0},          {"microorganism", NULL, 0},  {"chemicalSubstance", NULL, 0},
-    {"value", NULL, 0},         {"component", NULL, 0},      {"stringValue", NULL, 0},
-    {"booleanValue", NULL, 0},  {"hexBinaryValue", NULL, 0}, {"uriValue", NULL, 0},
-    {"minValue", NULL, 0},      {"maxValue", NULL, 0},       {"meanValue", NULL, 0},
-    {"sDev", NULL, 0},          {"percRank", NULL, 0},       {"percValue", NULL, 0},
-    {"uom", NULL, 0},           {"coordinateReferenceSystem", NULL, 0}};
+static const order SENSOR_METADATA[] = {{"time", NULL, 0},
+                                        {"startTime", NULL, 0},
+                                        {"endTime", NULL, 0},
+                                        {"deviceID", NULL, 0},
+                                        {"deviceMetadata", NULL, 0},
+                                        {"rawData", NULL, 0},
+                                        {"dataProcessingMethod", NULL, 0},
+                                        {"bizRules", NULL, 0}};
+static const order SENSOR_REPORT[] = {{"type", NULL, 0},
+                                      {"exception", NULL, 0},
+                                      {"deviceID", NULL, 0},
+                                      {"deviceMetadata", NULL, 0},
+                                      {"rawData", NULL, 0},
+                                      {"dataProcessingMethod", NULL, 0},
+                                      {"time", NULL, 0},
+                                      {"microorganism", NULL, 0},
+                                      {"chemicalSubstance", NULL, 0},
+                                      {"value", NULL, 0},
+                                      {"component", NULL, 0},
+                                      {"stringValue", NULL, 0},
+                                      {"booleanValue", NULL, 0},
+                                      {"hexBinaryValue", NULL, 0},
+                                      {"uriValue", NULL, 0},
+                                      {"minValue", NULL, 0},
+                                      {"maxValue", NULL, 0},
+                                      {"meanValue", NULL, 0},
+                                      {"sDev", NULL, 0},
+                                      {"percRank", NULL, 0},
+                                      {"percValue", NULL, 0},
+                                      {"uom", NULL, 0},
+                                      {"coordinateReferenceSystem", NULL, 0}};
 static const order SENSOR_ELEMENT[] = {{"sensorMetadata", SENSOR_METADATA, N(SENSOR_METADATA)},
                                        {"sensorReport", SENSOR_REPORT, N(SENSOR_REPORT)}};
 static const order SENSOR_ELEMENT_LIST[] = {{"sensorElement", SENSOR_ELEMENT, N(SENSOR_ELEMENT)}};
@@ -1547,7 +1644,7 @@ static int has_time_name(const char *name) {
   char low[64];
   size_t n = strlen(name);
   if (n >= sizeof low) return 0;
-  for (size_t i = 0; i <= n; i++) low[i] = (char)tolower((unsigned char)name[i]);
+  for (size_t i = 0; i <= n; i++) low[i] = a_tolower(name[i]);
   return strstr(low, "time") && !strstr(low, "offset");
 }
 
@@ -1630,8 +1727,10 @@ static int ordered(hctx *h, node *parent, const order *ord, size_t nord, sb *out
       sb_free(&s);
       if (live_count(k) == 0) k->gone = 1;
     }
-    if (rc) strvec_free(&vals);
-    else rc = strvec_emit(&vals, 1, out);
+    if (rc)
+      strvec_free(&vals);
+    else
+      rc = strvec_emit(&vals, 1, out);
   }
   if (!rc && next) rc = generic(h, ext, next, out);
   free(ext);
@@ -1651,7 +1750,8 @@ static int event_prehash(hctx *h, node *root, char **out) {
     if (!tail) rc = SY_ENOMEM;
     for (node *k = root->kids; !rc && k; k = k->next) {
       int skip = k->gone;
-      for (size_t i = 0; i < N(TAIL_IGNORED) && !skip; i++) skip = !strcmp(k->name, TAIL_IGNORED[i]);
+      for (size_t i = 0; i < N(TAIL_IGNORED) && !skip; i++)
+        skip = !strcmp(k->name, TAIL_IGNORED[i]);
       if (!skip) tail[n++] = k;
     }
     if (!rc && n) rc = generic(h, tail, n, &o);
@@ -1844,8 +1944,10 @@ int sy_epcis_document_hashes(const cJSON *doc, unsigned flags, sy_epcis_hashes *
     char *pre = NULL;
     rc = sy_epcis_event_prehash_opts(ev, &opts, &pre);
     if (!rc) rc = sy_epcis_hash_id_from_prehash(pre, strlen(pre), r.ids[i]);
-    if (!rc && r.prehashes) r.prehashes[i] = pre;
-    else free(pre);
+    if (!rc && r.prehashes)
+      r.prehashes[i] = pre;
+    else
+      free(pre);
     r.count = i + 1;
     if (rc) {
       out->failed_index = (long)i;

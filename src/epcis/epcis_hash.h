@@ -50,14 +50,17 @@ int sy_epcis_event_prehash(const cJSON *event, char **out);
 int sy_epcis_event_prehash_opts(const cJSON *event, const sy_epcis_hash_opts *opts, char **out);
 
 /* The hash ID of one event, written into out. Same errors as the prehash
- * functions, plus SY_ECRYPTO when the crypto library cannot be initialised. */
+ * functions, plus SY_ECRYPTO when the crypto library cannot be initialised.
+ * An event taken out of a JSON-LD document needs that document's
+ * "@context" (opts.context; sy_epcis_document_hashes does this): without
+ * it a "prefix:name" extension key cannot be resolved and the ID differs
+ * from the one the same event has in its document or in XML. */
 int sy_epcis_event_hash(const cJSON *event, char out[SY_EPCIS_HASH_ID_MAX]);
 int sy_epcis_event_hash_opts(const cJSON *event, const sy_epcis_hash_opts *opts,
                              char out[SY_EPCIS_HASH_ID_MAX]);
 
 /* The hash ID of a pre-hash string of len bytes (borrowed). */
-int sy_epcis_hash_id_from_prehash(const char *prehash, size_t len,
-                                  char out[SY_EPCIS_HASH_ID_MAX]);
+int sy_epcis_hash_id_from_prehash(const char *prehash, size_t len, char out[SY_EPCIS_HASH_ID_MAX]);
 
 /* ---- documents ------------------------------------------------------------------ */
 

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,9 @@ static void kids_collect(xctx *x, const xmlNode *e, kids *k, int depth) {
   }
 }
 
-static int xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static int xml_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* The character data of e before its first child element (what an XML
  * tree library calls the element's text), trimmed; malloc'd. */
@@ -261,7 +264,8 @@ static cJSON *element_value(xctx *x, const xmlNode *e, const char *key, int pare
     if (!v) fail(x, SY_ENOMEM);
   } else {
     v = cJSON_CreateObject();
-    if (!v) fail(x, SY_ENOMEM);
+    if (!v)
+      fail(x, SY_ENOMEM);
     else {
       if (text[0]) put(x, v, "#text", cJSON_CreateString(text));
       add_members(x, v, e, child_kind(parent_kind, key), depth);
@@ -346,11 +350,16 @@ static int add_event_list(xctx *x, cJSON *obj, const char *key, const xmlNode *e
                                      "outputQuantityList"};
   static const char *const pairs[] = {"bizTransactionList", "sourceList", "destinationList"};
   int kind;
-  if (is_one_of(key, epcs, 4)) kind = 0;
-  else if (is_one_of(key, qtys, 4)) kind = 1;
-  else if (is_one_of(key, pairs, 3)) kind = 2;
-  else if (strcmp(key, "sensorElementList") == 0) kind = 3;
-  else return 0;
+  if (is_one_of(key, epcs, 4))
+    kind = 0;
+  else if (is_one_of(key, qtys, 4))
+    kind = 1;
+  else if (is_one_of(key, pairs, 3))
+    kind = 2;
+  else if (strcmp(key, "sensorElementList") == 0)
+    kind = 3;
+  else
+    return 0;
   cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
   if (!arr) {
     arr = cJSON_CreateArray();
@@ -358,10 +367,18 @@ static int add_event_list(xctx *x, cJSON *obj, const char *key, const xmlNode *e
     if (x->err) return 1;
   }
   switch (kind) {
-  case 0: add_texts(x, arr, e, depth); break;
-  case 1: add_objects(x, arr, e, K_QUANTITY, depth); break;
-  case 2: add_pair_entries(x, arr, e, depth); break;
-  default: add_objects(x, arr, e, K_SENSOR_ELEMENT, depth); break;
+    case 0:
+      add_texts(x, arr, e, depth);
+      break;
+    case 1:
+      add_objects(x, arr, e, K_QUANTITY, depth);
+      break;
+    case 2:
+      add_pair_entries(x, arr, e, depth);
+      break;
+    default:
+      add_objects(x, arr, e, K_SENSOR_ELEMENT, depth);
+      break;
   }
   return 1;
 }
@@ -418,7 +435,8 @@ static void add_members(xctx *x, cJSON *obj, const xmlNode *e, int kind, int dep
       put(x, obj, key, arr);
       for (size_t j = i; j < k.n && !x->err; j++) {
         char *kj = clark(x, k.v[j]->ns, k.v[j]->name);
-        if (kj && strcmp(kj, key) == 0) push(x, arr, element_value(x, k.v[j], key, kind, depth + 1));
+        if (kj && strcmp(kj, key) == 0)
+          push(x, arr, element_value(x, k.v[j], key, kind, depth + 1));
         free(kj);
       }
     } else {
@@ -502,8 +520,10 @@ static cJSON *document_object(xctx *x, const xmlNode *root, const xmlNode *list)
   if (ign && !x->err) {
     char *key = clark(x, ign->ns, ign->name);
     cJSON *arr = cJSON_CreateArray();
-    if (key) put(x, d, key, arr);
-    else cJSON_Delete(arr);
+    if (key)
+      put(x, d, key, arr);
+    else
+      cJSON_Delete(arr);
     for (const xmlNode *c = ign->children; c && !x->err; c = c->next) {
       if (c->type != XML_ELEMENT_NODE) continue;
       char *n = clark(x, c->ns, c->name);
@@ -530,10 +550,14 @@ static cJSON *document_object(xctx *x, const xmlNode *root, const xmlNode *list)
       free(t);
     }
     cJSON *rb = cJSON_CreateObject();
-    if (!x->err) put(x, qr, "resultsBody", rb);
-    else cJSON_Delete(rb);
-    if (!x->err) put(x, rb, "eventList", events);
-    else cJSON_Delete(events);
+    if (!x->err)
+      put(x, qr, "resultsBody", rb);
+    else
+      cJSON_Delete(rb);
+    if (!x->err)
+      put(x, rb, "eventList", events);
+    else
+      cJSON_Delete(events);
   } else {
     put(x, body, "eventList", events);
   }
@@ -544,12 +568,15 @@ static cJSON *document_object(xctx *x, const xmlNode *root, const xmlNode *list)
   return d;
 }
 
+/* Set as the parser context's _private when an entity declaration was seen. */
+static char g_refused;
+
 /* SAX hook: any entity declaration stops the parse. */
 static void refuse_entity(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
                           const xmlChar *system_id, xmlChar *content) {
   (void)name, (void)type, (void)public_id, (void)system_id, (void)content;
   xmlParserCtxtPtr c = ctx;
-  c->_private = (void *)refuse_entity; /* marks the reason */
+  c->_private = &g_refused;
   xmlStopParser(c);
 }
 
@@ -562,27 +589,31 @@ int sy_epcis_xml_parse(const char *xml, size_t len, cJSON **out, char *err, size
             SY_EPCIS_XML_MAX);
     return SY_ETOOBIG;
   }
-  xmlInitParser();
+  /* libxml2 2.9's xmlInitParser is not safe to race on first use */
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, xmlInitParser);
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (!ctxt) return SY_ENOMEM;
   ctxt->sax->entityDecl = refuse_entity;
   ctxt->_private = NULL;
   /* No XML_PARSE_NOENT (no entity substitution), no DTDLOAD/DTDATTR (no
    * external subset), no HUGE (libxml2's limits stay), no network. */
-  xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                        XML_PARSE_NOCDATA);
+  xmlDocPtr doc = xmlCtxtReadMemory(
+      ctxt, xml, (int)len, NULL, NULL,
+      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
   int rc = SY_OK;
-  if (ctxt->_private == (void *)refuse_entity) {
+  if (ctxt->_private == &g_refused) {
     set_err(err, errlen, "XML entity declarations are not accepted");
     rc = SY_EUNSUPPORTED;
   } else if (!doc || !ctxt->wellFormed) {
     const xmlError *e = xmlCtxtGetLastError(ctxt);
-    if (e && e->code == XML_ERR_NO_MEMORY) rc = SY_ENOMEM;
-    else rc = SY_EMALFORMED;
+    if (e && e->code == XML_ERR_NO_MEMORY)
+      rc = SY_ENOMEM;
+    else
+      rc = SY_EMALFORMED;
     set_err(err, errlen, "XML not well-formed: line %d: %s", e ? e->line : 0,
             e && e->message ? e->message : "parse error");
-    if (err) { /* libxml2 messages end in a newline */
+    if (err && errlen) { /* libxml2 messages end in a newline */
       size_t l = strlen(err);
       if (l && err[l - 1] == '\n') err[l - 1] = '\0';
     }
