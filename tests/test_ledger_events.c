@@ -140,6 +140,34 @@ int main(void) {
            SY_R_INVALID_EPCIS);
   CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 8, "[1,2]", ts++), SY_R_MALFORMED_PAYLOAD);
 
+  /* The hash id the ledger gives an event is the GS1 reference one
+   * (anchors: epcis-event-hash-generator), document @context included. */
+  {
+    char ap[1024];
+    snprintf(ap, sizeof ap, "%s/../../shared/anchors/epcis/epcis-event-hash-generator/tests/"
+             "examples/ReferenceEventHashAlgorithm", SY_TEST_SRC_DIR);
+    char fp[1100];
+    snprintf(fp, sizeof fp, "%s.jsonld", ap);
+    FILE *f = fopen(fp, "rb");
+    CHECK(f != NULL);
+    if (f) {
+      static char doc[65536];
+      size_t dn = fread(doc, 1, sizeof doc - 1, f);
+      fclose(f);
+      doc[dn] = 0;
+      CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 100, doc, ts++), SY_R_VALID);
+      snprintf(fp, sizeof fp, "%s.hashes", ap);
+      f = fopen(fp, "rb");
+      char want[256] = "";
+      CHECK(f && fgets(want, sizeof want, f));
+      if (f) fclose(f);
+      want[strcspn(want, "\r\n")] = 0;
+      sy_event ev0;
+      CHECK_EQ(sy_ledger_get_event(l, want, &ev0), SY_OK);
+      sy_event_free(&ev0);
+    }
+  }
+
   /* Query: everything, in eventTime order, paged two at a time. */
   sy_event_query q;
   sy_event_query_init(&q);
@@ -165,8 +193,8 @@ int main(void) {
     CHECK_EQ(sy_event_query_set_token(&q, tok), SY_OK);
     if (pages > 10) break;
   }
-  CHECK_EQ(total, 6);
-  CHECK_EQ(pages, 3);
+  CHECK_EQ(total, 7);
+  CHECK_EQ(pages, 4);
 
   /* bizStep: the bare word, its URN and its web URI select the same event. */
   const char *forms[] = {"shipping", "urn:epcglobal:cbv:bizstep:shipping",
@@ -193,6 +221,7 @@ int main(void) {
   sy_event_page_free(&pg);
   sy_event_query_init(&q);
   q.ge_event_time_ms = 1795305600000; /* 2026-11-22T00:00Z */
+  q.lt_event_time_ms = 1798761600000; /* 2027-01-01T00:00Z */
   CHECK_EQ(sy_ledger_query_events(l, &q, &pg, err, sizeof err), SY_OK);
   CHECK_EQ(pg.n, 2);
   sy_event_page_free(&pg);

@@ -235,7 +235,10 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }
-    if (sy_epcis_event_hash(ev, ce->hash_id) != SY_OK ||
+    /* The document's @context resolves "prefix:name" extensions: without it
+     * an event's hash id would differ from the same event's in XML. */
+    sy_epcis_hash_opts ho = {.context = cJSON_GetObjectItemCaseSensitive(doc, "@context")};
+    if (sy_epcis_event_hash_opts(ev, &ho, ce->hash_id) != SY_OK ||
         sy_le_parse_time(str_of(ev, "eventTime"), &ce->event_time) != SY_OK) {
       reason = SY_R_INVALID_EPCIS;
       goto out;
