@@ -5,7 +5,7 @@
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN="$ROOT/$BUILD"
+case "$BUILD" in /*) BIN="$BUILD" ;; *) BIN="$ROOT/$BUILD" ;; esac
 DATA=${SUYUAN_DEMO_DIR:-"$ROOT/demo-data"}
 PORT=${PORT:-7420}
 NODE="http://127.0.0.1:$PORT"
