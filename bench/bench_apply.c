@@ -154,6 +154,7 @@ int main(int argc, char **argv) {
     sy_key_sign_tx(admin, &mb, SY_TX_MEMBER_ADD, "bench", 1, 1, (const uint8_t *)madd, strlen(madd));
     sy_batch_tx mbt = {mb.p, mb.len, 0};
     sy_batch b0 = {.txs = &mbt, .n = 1, .timestamp_ms = 2};
+    memcpy(b0.proposer, sy_key_id_of(node), SY_KEYID_LEN);
     uint16_t *flags = malloc(block * sizeof *flags);
     sy_commit_info ci;
     sy_ledger_append(led, &b0, flags, &ci);
@@ -165,12 +166,18 @@ int main(int argc, char **argv) {
       size_t n = ntx - i < block ? ntx - i : block;
       for (size_t k = 0; k < n; k++) bt[k] = (sy_batch_tx){txs[i + k].p, txs[i + k].len, pre};
       sy_batch b = {.txs = bt, .n = n, .timestamp_ms = 3 + blocks};
+      memcpy(b.proposer, sy_key_id_of(node), SY_KEYID_LEN);
       int rc = sy_ledger_append(led, &b, flags, &ci);
       if (rc) {
         fprintf(stderr, "append: %s\n", sy_strerror(rc));
         return 1;
       }
       for (size_t k = 0; k < n; k++) valid += flags[k] == 0;
+      if (valid != i + n) {
+        fprintf(stderr, "append: transaction recorded invalid (%s); the figures would be wrong\n",
+                sy_reason_token(flags[0]));
+        return 1;
+      }
       blocks++;
     }
     double dt = now_s() - t0;

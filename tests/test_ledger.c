@@ -287,17 +287,66 @@ int main(void) {
   uint8_t zero[SY_HASH_LEN] = {0};
   CHECK_EQ(sy_ledger_get_tx(l, zero, &ti), SY_ENOTFOUND);
 
+  /* SPEC M8: a batch ordered by an unregistered node changes nothing. */
+  {
+    sy_key *rogue = NULL;
+    CHECK_EQ(sy_key_generate(S, &rogue), SY_OK);
+    txb rt = mk(aud, SY_TX_RECORD, "testchain", 500, "{}");
+    sy_batch_tx bt = {rt.p, rt.len, 0};
+    sy_batch b = {.txs = &bt, .n = 1, .timestamp_ms = 1764100003000ull};
+    memcpy(b.proposer, sy_key_id_of(rogue), SY_KEYID_LEN);
+    uint16_t fl = 0;
+    sy_commit_info ci;
+    CHECK_EQ(sy_ledger_append(l, &b, &fl, &ci), SY_OK);
+    CHECK_EQ(fl, SY_R_UNREGISTERED_PROPOSER);
+    /* node.add by the org admin registers it; then its batches count. */
+    char pk[65], np[256];
+    pkhex(rogue, pk);
+    snprintf(np, sizeof np, "{\"org\":\"org1\",\"public_key\":\"%s\",\"address\":\"http://127.0.0.1:1\"}", pk);
+    txb na = mk(admin, SY_TX_NODE_ADD, "testchain", 501, np);
+    uint16_t f2[1];
+    CHECK_EQ(append(l, &na, 1, f2, 0), SY_OK);
+    CHECK_EQ(f2[0], SY_R_VALID);
+    CHECK_EQ(sy_ledger_append(l, &b, &fl, &ci), SY_OK);
+    CHECK_EQ(fl, SY_R_DUPLICATE_TX); /* same bytes: recorded once already */
+    txb rt2 = mk(aud, SY_TX_RECORD, "testchain", 502, "{}");
+    bt.raw = rt2.p;
+    bt.len = rt2.len;
+    CHECK_EQ(sy_ledger_append(l, &b, &fl, &ci), SY_OK);
+    CHECK_EQ(fl, SY_R_ROLE_DENIED); /* ordered by a registered node now: judged on its merits */
+    char kid[33], rp[128];
+    sy_hex_encode(kid, sy_key_id_of(rogue), SY_KEYID_LEN);
+    snprintf(rp, sizeof rp, "{\"key_id\":\"%s\"}", kid);
+    txb nr = mk(admin, SY_TX_NODE_REMOVE, "testchain", 503, rp);
+    CHECK_EQ(append(l, &nr, 1, f2, 0), SY_OK);
+    CHECK_EQ(f2[0], SY_R_VALID);
+    txb rt3 = mk(aud, SY_TX_RECORD, "testchain", 504, "{}");
+    bt.raw = rt3.p;
+    bt.len = rt3.len;
+    CHECK_EQ(sy_ledger_append(l, &b, &fl, &ci), SY_OK);
+    CHECK_EQ(fl, SY_R_UNREGISTERED_PROPOSER);
+    free(rt.p);
+    free(rt2.p);
+    free(rt3.p);
+    free(na.p);
+    free(nr.p);
+    sy_key_free(rogue);
+  }
+  sy_ledger_tip(l, &t1);
+  uint64_t base = t1.height;
+  CHECK_EQ(base, 9); /* the tamper cases below name heights of this chain */
+
   /* Idempotency: a batch at an applied position is a no-op. */
   uint16_t f[4];
   txb r2 = mk(aud, SY_TX_RECORD, "testchain", 90, "{}");
   CHECK_EQ(append(l, &r2, 1, f, 10), SY_OK);
   sy_ledger_tip(l, &t1);
-  CHECK_EQ(t1.height, 4);
+  CHECK_EQ(t1.height, base + 1);
   CHECK_EQ(t1.position, 10);
   CHECK_EQ(append(l, &r2, 1, f, 10), SY_OK);
   CHECK_EQ(append(l, &r2, 1, f, 9), SY_OK);
   sy_ledger_tip(l, &t1);
-  CHECK_EQ(t1.height, 4);
+  CHECK_EQ(t1.height, base + 1);
   free(r2.p);
   sy_ledger_close(m);
   sy_ledger_close(l);
@@ -307,7 +356,7 @@ int main(void) {
   CHECK(l != NULL);
   if (l) {
     sy_ledger_tip(l, &t2);
-    CHECK_EQ(t2.height, 4);
+    CHECK_EQ(t2.height, base + 1);
     CHECK_EQ(t2.position, 10);
     CHECK(memcmp(t1.hash, t2.hash, SY_HASH_LEN) == 0);
     sy_ledger_close(l);
@@ -326,7 +375,7 @@ int main(void) {
   sy_verify_report vr;
   CHECK_EQ(sy_ledger_verify(path, &vr, NULL, NULL), SY_OK);
   CHECK_EQ(vr.ok, 1);
-  CHECK_EQ(vr.blocks, 5);
+  CHECK_EQ(vr.blocks, base + 2);
   if (!vr.ok) fprintf(stderr, "verify: %s\n", vr.what);
 
   /* Tampering, each on a fresh copy; verify names the height. */
@@ -340,7 +389,7 @@ int main(void) {
       {"edit tx bytes and its id",
        "UPDATE txs SET raw = substr(raw,1,60) || x'ff' || substr(raw,62), id = x'00' WHERE height=2 AND idx=0", 2},
       {"delete a block row", "DELETE FROM blocks WHERE height=2", 2},
-      {"delete the last block", "DELETE FROM txs WHERE height=4; DELETE FROM blocks WHERE height=4", 4},
+      {"delete the last block", "DELETE FROM txs WHERE height=10; DELETE FROM blocks WHERE height=10", 10},
       {"swap two blocks",
        "UPDATE blocks SET height=-1 WHERE height=1; UPDATE blocks SET height=1 WHERE height=3;"
        "UPDATE blocks SET height=3 WHERE height=-1", 1},
@@ -348,8 +397,8 @@ int main(void) {
        "UPDATE blocks SET flags = substr(flags,1,2) || x'0000' || substr(flags,5) WHERE height=2", 2},
       {"delete a tx row", "DELETE FROM txs WHERE height=2 AND idx=3", 2},
       {"forge an attestation", "UPDATE attestations SET sig = zeroblob(64) WHERE height=3", 3},
-      {"grant a role in state", "UPDATE members SET roles=63", 4},
-      {"forget a used nonce", "DELETE FROM nonces WHERE nonce=1", 4},
+      {"grant a role in state", "UPDATE members SET roles=63", 10},
+      {"forget a used nonce", "DELETE FROM nonces WHERE nonce=1", 10},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     copy_file(path, tp);

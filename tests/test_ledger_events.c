@@ -27,6 +27,7 @@ static uint16_t submit(sy_ledger *l, const sy_key *k, int type, uint64_t nonce, 
            SY_OK);
   sy_batch_tx bt = {b.p, b.len, 0};
   sy_batch batch = {.txs = &bt, .n = 1, .timestamp_ms = ts};
+  memcpy(batch.proposer, sy_key_id_of(node), SY_KEYID_LEN);
   uint16_t flag = 999;
   sy_commit_info ci;
   CHECK_EQ(sy_ledger_append(l, &batch, &flag, &ci), SY_OK);

@@ -50,7 +50,9 @@ typedef struct sy_block_header {
   X(MALFORMED_TX, 13, "malformed_tx", "transaction bytes do not decode")              \
   X(GENESIS_ONLY, 14, "genesis_only", "genesis transactions only at height 0")        \
   X(INVALID_EPCIS, 15, "invalid_epcis", "EPCIS document does not validate")             \
-  X(DUPLICATE_EVENT, 16, "duplicate_event", "an event with this eventID is already recorded")
+  X(DUPLICATE_EVENT, 16, "duplicate_event", "an event with this eventID is already recorded") \
+  X(UNREGISTERED_PROPOSER, 17, "unregistered_proposer",                                  \
+    "the node that ordered the block is not a registered node")
 
 typedef enum sy_reason {
 #define SY_REASON_ENUM(name, code, token, text) SY_R_##name = (code),

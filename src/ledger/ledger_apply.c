@@ -31,6 +31,7 @@ typedef struct apply_ctx {
   sy_ledger *l;
   uint64_t height;
   uint64_t block_time_ms;
+  int proposer_ok;                   /* the batch's proposer is a registered node */
   uint32_t cur_index;                /* index of the transaction being applied */
   const uint8_t *cur_id;             /* its id */
   sy_buf writes; /* the results log of this block (docs/format.md#results) */
@@ -388,6 +389,9 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
     return SY_R_WRONG_CHAIN;
   if (tx->type == SY_TX_GENESIS) return is_genesis ? apply_genesis(c, tx) : SY_R_GENESIS_ONLY;
   if (is_genesis) return SY_R_GENESIS_ONLY;
+  /* SPEC M8: only registered nodes order transactions; a batch from any
+   * other is recorded (as evidence) and changes nothing. */
+  if (!c->proposer_ok) return SY_R_UNREGISTERED_PROPOSER;
   signer sg;
   memset(&sg, 0, sizeof sg);
   int m = get_member(c, tx->signer, &sg);
@@ -446,6 +450,16 @@ int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_block_heade
   uint8_t *flag_bytes = malloc(2 * b->n);
   int rc = SY_ENOMEM;
   if (!ids || !flag_bytes) goto out;
+  if (!is_genesis) {
+    char norg[65];
+    int removed = 1;
+    int e = node_get(&c, b->proposer, norg, &removed);
+    if (e < 0) {
+      rc = e;
+      goto out;
+    }
+    c.proposer_ok = e == 1 && !removed;
+  }
   for (size_t i = 0; i < b->n; i++) {
     const sy_batch_tx *bt = &b->txs[i];
     sy_tx tx;
