@@ -1,5 +1,6 @@
 #include "core/block.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/sy_error.h"
@@ -79,4 +80,58 @@ int sy_block_flags_decode(uint16_t *flags, size_t n, const uint8_t *in, size_t l
 void sy_block_flags_hash(const uint8_t *enc, size_t len, sy_hash_fn h, uint8_t out[SY_HASH_LEN]) {
   sy_slice s = {enc, len};
   h(&s, 1, out);
+}
+
+void sy_block_raw_free(sy_block_raw *b) {
+  if (!b) return;
+  free(b->txs);
+  free(b->lens);
+  free(b->flags);
+  memset(b, 0, sizeof *b);
+}
+
+int sy_block_raw_decode(sy_block_raw *out, const uint8_t *p, size_t len) {
+  memset(out, 0, sizeof *out);
+  sy_reader r;
+  sy_reader_init(&r, p, len);
+  const uint8_t *magic = sy_get_bytes(&r, 4);
+  if (!magic || memcmp(magic, "SYBR", 4) != 0) return SY_EMALFORMED;
+  const uint8_t *hdr = sy_get_bytes(&r, SY_BLOCK_HEADER_LEN);
+  if (!hdr || sy_block_header_decode(&out->hdr, hdr, SY_BLOCK_HEADER_LEN)) return SY_EMALFORMED;
+  out->position = sy_get_u64(&r);
+  uint32_t n = sy_get_u32(&r);
+  if (r.err || n == 0 || n > SY_BLOCK_MAX_TXS || n != out->hdr.tx_count) return SY_EMALFORMED;
+  out->txs = calloc(n, sizeof *out->txs);
+  out->lens = calloc(n, sizeof *out->lens);
+  out->flags = calloc(n, sizeof *out->flags);
+  if (!out->txs || !out->lens || !out->flags) {
+    sy_block_raw_free(out);
+    return SY_ENOMEM;
+  }
+  out->n = n;
+  for (uint32_t i = 0; i < n; i++) {
+    out->lens[i] = sy_get_u32(&r);
+    out->txs[i] = sy_get_bytes(&r, out->lens[i]);
+  }
+  const uint8_t *fl = sy_get_bytes(&r, 2 * (size_t)n);
+  if (r.err || !fl) {
+    sy_block_raw_free(out);
+    return SY_EMALFORMED;
+  }
+  sy_block_flags_decode(out->flags, n, fl, 2 * (size_t)n);
+  out->n_att = sy_get_u16(&r);
+  out->att = r.p + r.off;
+  size_t start = r.off;
+  for (size_t i = 0; i < out->n_att; i++) {
+    sy_get_bytes(&r, SY_KEYID_LEN);
+    uint8_t sl = sy_get_u8(&r);
+    if (sl == 0) r.err = SY_EMALFORMED;
+    sy_get_bytes(&r, sl);
+  }
+  out->att_len = r.off - start;
+  if (r.err || r.off != r.len) {
+    sy_block_raw_free(out);
+    return SY_EMALFORMED;
+  }
+  return SY_OK;
 }

@@ -74,4 +74,24 @@ void sy_block_flags_encode(const uint16_t *flags, size_t n, uint8_t *out);
 /* Decodes 2*n bytes; SY_EMALFORMED when len != 2*n. */
 int sy_block_flags_decode(uint16_t *flags, size_t n, const uint8_t *in, size_t len);
 
+/* A whole block as nodes exchange it (catch-up; docs/format.md#raw-block):
+ *   "SYBR" | header | position u64 | tx_count u32 | tx_count x (len u32, tx)
+ *   | flags (u16 each) | n_att u16 | n_att x (node[16], sig_len u8, sig)
+ * Decoded views borrow the bytes given to sy_block_raw_decode. */
+typedef struct sy_block_raw {
+  sy_block_header hdr;
+  uint64_t position;
+  size_t n;
+  const uint8_t **txs; /* owned array of borrowed pointers */
+  size_t *lens;        /* owned */
+  uint16_t *flags;     /* owned */
+  size_t n_att;
+  const uint8_t *att;  /* borrowed: n_att records as above */
+  size_t att_len;
+} sy_block_raw;
+
+/* SY_EMALFORMED for anything that does not parse exactly; SY_ENOMEM. */
+int sy_block_raw_decode(sy_block_raw *out, const uint8_t *p, size_t len);
+void sy_block_raw_free(sy_block_raw *b);
+
 #endif

@@ -137,6 +137,21 @@ typedef struct sy_commit_info {
  * SY_ENOSPC (disk full), SY_ESTORAGE (I/O), SY_ENOMEM, SY_EINVAL. */
 int sy_ledger_append(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_commit_info *info);
 
+/* Like sy_ledger_append, for a block received from another node (catch-up,
+ * SPEC M8b): applies the batch and commits only when the block it makes
+ * hashes to expect; otherwise rolls back and returns SY_EDIVERGED. */
+int sy_ledger_append_expect(sy_ledger *l, const sy_batch *b, const uint8_t expect[SY_HASH_LEN],
+                            uint16_t *flags, sy_commit_info *info);
+
+/* Stores another node's attestation of our block at height after checking
+ * it: SY_EPERM when the node is not registered, SY_ENOTFOUND when we have
+ * no block there yet, SY_EBADSIG when the signature does not verify over
+ * OUR (height, hash, results hash) — *matches = 0 then: either a forgery
+ * or the other node computed a different block (divergence, SPEC M5a).
+ * Writer-side: call from the thread that appends. */
+int sy_ledger_add_attestation(sy_ledger *l, uint64_t height, const uint8_t node[SY_KEYID_LEN],
+                              const uint8_t *sig, size_t sig_len, int *matches);
+
 /* ---- queries ---------------------------------------------------------------- */
 typedef struct sy_tx_info {
   uint8_t id[SY_HASH_LEN];
@@ -178,6 +193,10 @@ typedef struct sy_block_info {
 int sy_ledger_get_block(sy_ledger *l, uint64_t height, sy_block_info *out);
 void sy_block_info_free(sy_block_info *b);
 
+/* The whole block at height in the exchange format (core/block.h
+ * sy_block_raw), appended to out. SY_ENOTFOUND past the tip. */
+int sy_ledger_block_raw(sy_ledger *l, uint64_t height, sy_buf *out);
+
 /* Attestation message: "SYAT" | height u64 | block hash | results hash. */
 void sy_attestation_msg(uint64_t height, const uint8_t hash[SY_HASH_LEN],
                         const uint8_t results[SY_HASH_LEN], uint8_t out[4 + 8 + 64]);
@@ -199,6 +218,22 @@ typedef struct sy_member {
 int sy_ledger_list_members(sy_ledger *l, const char *org,
                            int (*fn)(void *ctx, const sy_member *m), void *ctx);
 int sy_ledger_get_member(sy_ledger *l, const uint8_t key_id[SY_KEYID_LEN], sy_member *out);
+
+typedef struct sy_node_info {
+  uint8_t key_id[SY_KEYID_LEN];
+  char org[65];
+  uint8_t pk[SY_PK_MAX];
+  size_t pk_len;
+  char address[257];
+  int removed;
+  uint64_t added_height, removed_height;
+} sy_node_info;
+
+/* Registered nodes (SPEC M8), in org order; fn non-zero stops. */
+int sy_ledger_list_nodes(sy_ledger *l, int (*fn)(void *ctx, const sy_node_info *n), void *ctx);
+/* A node's public key; *active = 0 when removed. SY_ENOTFOUND. */
+int sy_ledger_node_key(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], uint8_t *pk, size_t *pk_len,
+                       int *active);
 
 typedef struct sy_ledger_counts {
   uint64_t orgs, members, active_members, nodes;

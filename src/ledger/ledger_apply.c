@@ -525,6 +525,7 @@ int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_block_heade
   sqlite3_bind_blob(st, 2, hash, SY_HASH_LEN, SQLITE_STATIC);
   sqlite3_bind_blob(st, 3, enc, sizeof enc, SQLITE_STATIC);
   sqlite3_bind_blob(st, 4, flag_bytes, (int)(2 * b->n), SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)b->position);
   if ((rc = st_done(&c, st, "store block"))) goto out;
   if (is_genesis) {
     if ((rc = sy_ls_meta_put(l, "genesis_hash", hash, SY_HASH_LEN)) ||

@@ -237,3 +237,88 @@ int sy_ledger_counts_get(sy_ledger *l, sy_ledger_counts *out) {
   sy_ls_reader_put(l, r);
   return rc;
 }
+
+int sy_ledger_block_raw(sy_ledger *l, uint64_t height, sy_buf *out) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL;
+  int rc = SY_OK;
+  size_t start = out->len;
+  sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL);
+  if (sqlite3_prepare_v2(r->db, "SELECT header, flags, position FROM blocks WHERE height=?1", -1,
+                         &st, NULL) != SQLITE_OK) {
+    rc = SY_ESTORAGE;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)height);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    rc = SY_ENOTFOUND;
+    goto out;
+  }
+  sy_block_header h;
+  if (sy_block_header_decode(&h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))) {
+    rc = SY_ECORRUPT;
+    goto out;
+  }
+  sy_buf_put(out, "SYBR", 4);
+  sy_buf_put(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+  sy_buf_u64(out, (uint64_t)sqlite3_column_int64(st, 2));
+  sy_buf_u32(out, h.tx_count);
+  const void *flags = sqlite3_column_blob(st, 1);
+  size_t flen = (size_t)sqlite3_column_bytes(st, 1);
+  uint8_t *fcopy = malloc(flen ? flen : 1);
+  if (!fcopy) {
+    rc = SY_ENOMEM;
+    goto out;
+  }
+  memcpy(fcopy, flags, flen);
+  sqlite3_reset(r->block_txids);
+  sqlite3_stmt *tx = NULL;
+  if (sqlite3_prepare_v2(r->db,
+                         "SELECT raw FROM txs WHERE seq >= ?1*65536 AND seq < (?1+1)*65536 ORDER BY seq",
+                         -1, &tx, NULL) != SQLITE_OK) {
+    free(fcopy);
+    rc = SY_ESTORAGE;
+    goto out;
+  }
+  sqlite3_bind_int64(tx, 1, (sqlite3_int64)height);
+  uint32_t n = 0;
+  while (sqlite3_step(tx) == SQLITE_ROW) {
+    sy_buf_u32(out, (uint32_t)sqlite3_column_bytes(tx, 0));
+    sy_buf_put(out, sqlite3_column_blob(tx, 0), (size_t)sqlite3_column_bytes(tx, 0));
+    n++;
+  }
+  sqlite3_finalize(tx);
+  sy_buf_put(out, fcopy, flen);
+  free(fcopy);
+  if (n != h.tx_count || flen != 2 * (size_t)n) {
+    rc = SY_ECORRUPT;
+    goto out;
+  }
+  sqlite3_bind_int64(r->get_att, 1, (sqlite3_int64)height);
+  size_t cnt_at = out->len;
+  sy_buf_u16(out, 0);
+  uint16_t na = 0;
+  while (sqlite3_step(r->get_att) == SQLITE_ROW && na < 65535) {
+    size_t sl = (size_t)sqlite3_column_bytes(r->get_att, 1);
+    if (sqlite3_column_bytes(r->get_att, 0) != SY_KEYID_LEN || sl == 0 || sl > 255) continue;
+    sy_buf_put(out, sqlite3_column_blob(r->get_att, 0), SY_KEYID_LEN);
+    sy_buf_u8(out, (uint8_t)sl);
+    sy_buf_put(out, sqlite3_column_blob(r->get_att, 1), sl);
+    na++;
+  }
+  if (!out->err) {
+    out->p[cnt_at] = (uint8_t)na;
+    out->p[cnt_at + 1] = (uint8_t)(na >> 8);
+  }
+  if (out->err) rc = out->err;
+out:
+  sqlite3_finalize(st);
+  sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+  sy_ls_reader_put(l, r);
+  if (rc) {
+    out->len = start;
+    out->err = SY_OK;
+  }
+  return rc;
+}

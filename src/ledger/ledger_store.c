@@ -15,7 +15,7 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;"
     /* header: the encoded header (docs/format.md); flags: u16 LE per tx */
     "CREATE TABLE IF NOT EXISTS blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
-    "  header BLOB NOT NULL, flags BLOB NOT NULL);"
+    "  header BLOB NOT NULL, flags BLOB NOT NULL, position INTEGER NOT NULL DEFAULT 0);"
     /* seq = height * 65536 + index: rowid order is chain order */
     "CREATE TABLE IF NOT EXISTS txs(seq INTEGER PRIMARY KEY, height INTEGER NOT NULL,"
     "  idx INTEGER NOT NULL, id BLOB NOT NULL, type INTEGER NOT NULL, signer BLOB NOT NULL,"
@@ -239,7 +239,7 @@ static int prepare_writer(sy_ledger *l) {
   sqlite3 *db = l->db;
   int rc;
   if ((rc = prep(l, db, &l->ins_block,
-                 "INSERT INTO blocks(height, hash, header, flags) VALUES(?1,?2,?3,?4)")) ||
+                 "INSERT INTO blocks(height, hash, header, flags, position) VALUES(?1,?2,?3,?4,?5)")) ||
       (rc = prep(l, db, &l->ins_tx,
                  "INSERT INTO txs(seq, height, idx, id, type, signer, reason, raw) "
                  "VALUES(?1*65536+?2,?1,?2,?3,?4,?5,?6,?7)")) ||
@@ -518,7 +518,7 @@ static void seal(sy_ledger *l, const sy_block_header *h, const uint8_t hash[SY_H
 
 /* Runs apply inside one write transaction and commits it: one fsync. */
 static int append_locked(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_commit_info *info,
-                         int is_genesis) {
+                         int is_genesis, const uint8_t *expect_hash) {
   if (l->read_only || !l->db) return SY_EINVAL;
   int rc = step_done(l, l->begin, "begin");
   if (rc) return rc;
@@ -526,6 +526,12 @@ static int append_locked(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_co
   uint8_t hash[SY_HASH_LEN];
   rc = sy_la_apply(l, b, flags, &h, hash, is_genesis);
   if (rc) goto rollback;
+  if (expect_hash && memcmp(expect_hash, hash, SY_HASH_LEN) != 0) {
+    snprintf(l->err, sizeof l->err, "block %llu replays to a different hash than its source's",
+             (unsigned long long)h.height);
+    rc = SY_EDIVERGED;
+    goto rollback;
+  }
   if (b->position) {
     uint8_t v[8];
     sy_store_u64(v, b->position);
@@ -582,9 +588,110 @@ int sy_ledger_append(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_commit
     for (size_t i = 0; i < b->n; i++) flags[i] = 0;
     return SY_OK;
   }
-  int rc = append_locked(l, b, flags, info, 0);
+  int rc = append_locked(l, b, flags, info, 0, NULL);
   if (rc == SY_OK) keycache_refresh_block(l, b, flags);
   return rc;
+}
+
+int sy_ledger_append_expect(sy_ledger *l, const sy_batch *b, const uint8_t expect[SY_HASH_LEN],
+                            uint16_t *flags, sy_commit_info *info) {
+  if (!b || b->n == 0 || b->n > SY_BLOCK_MAX_TXS || !flags || !expect) return SY_EINVAL;
+  if (b->position && b->position <= l->tip.position) {
+    if (info) {
+      memset(info, 0, sizeof *info);
+      info->skipped = 1;
+    }
+    return SY_OK;
+  }
+  int rc = append_locked(l, b, flags, info, 0, expect);
+  if (rc == SY_OK) keycache_refresh_block(l, b, flags);
+  return rc;
+}
+
+int sy_ledger_node_key(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], uint8_t *pk, size_t *pk_len,
+                       int *active) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL;
+  int rc = SY_ENOTFOUND;
+  if (sqlite3_prepare_v2(r->db, "SELECT pubkey, removed FROM nodes WHERE key_id=?1", -1, &st,
+                         NULL) != SQLITE_OK) {
+    rc = SY_ESTORAGE;
+  } else {
+    sqlite3_bind_blob(st, 1, id, SY_KEYID_LEN, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) <= SY_PK_MAX) {
+      *pk_len = (size_t)sqlite3_column_bytes(st, 0);
+      memcpy(pk, sqlite3_column_blob(st, 0), *pk_len);
+      if (active) *active = sqlite3_column_int(st, 1) == 0;
+      rc = SY_OK;
+    }
+  }
+  sqlite3_finalize(st);
+  sy_ls_reader_put(l, r);
+  return rc;
+}
+
+int sy_ledger_list_nodes(sy_ledger *l, int (*fn)(void *ctx, const sy_node_info *n), void *ctx) {
+  if (!l->nreaders) return SY_EUNSUPPORTED;
+  sy_reader_conn *r = sy_ls_reader_get(l);
+  sqlite3_stmt *st = NULL;
+  int rc = SY_OK;
+  if (sqlite3_prepare_v2(r->db,
+                         "SELECT key_id, org, pubkey, address, removed, added_height, removed_height"
+                         " FROM nodes ORDER BY org, added_height, key_id",
+                         -1, &st, NULL) != SQLITE_OK) {
+    rc = SY_ESTORAGE;
+    goto out;
+  }
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    sy_node_info n;
+    memset(&n, 0, sizeof n);
+    if (sqlite3_column_bytes(st, 0) != SY_KEYID_LEN ||
+        (size_t)sqlite3_column_bytes(st, 2) > SY_PK_MAX)
+      continue;
+    memcpy(n.key_id, sqlite3_column_blob(st, 0), SY_KEYID_LEN);
+    snprintf(n.org, sizeof n.org, "%s", (const char *)sqlite3_column_text(st, 1));
+    n.pk_len = (size_t)sqlite3_column_bytes(st, 2);
+    memcpy(n.pk, sqlite3_column_blob(st, 2), n.pk_len);
+    snprintf(n.address, sizeof n.address, "%s", (const char *)sqlite3_column_text(st, 3));
+    n.removed = sqlite3_column_int(st, 4);
+    n.added_height = (uint64_t)sqlite3_column_int64(st, 5);
+    n.removed_height = (uint64_t)sqlite3_column_int64(st, 6);
+    if (fn(ctx, &n)) break;
+  }
+  if (src != SQLITE_ROW && src != SQLITE_DONE) rc = SY_ESTORAGE;
+out:
+  sqlite3_finalize(st);
+  sy_ls_reader_put(l, r);
+  return rc;
+}
+
+int sy_ledger_add_attestation(sy_ledger *l, uint64_t height, const uint8_t node[SY_KEYID_LEN],
+                              const uint8_t *sig, size_t sig_len, int *matches) {
+  if (l->read_only || !l->db || sig_len == 0 || sig_len > SY_SIG_MAX) return SY_EINVAL;
+  uint8_t pk[SY_PK_MAX];
+  size_t pk_len = 0;
+  int active = 0;
+  int rc = sy_ledger_node_key(l, node, pk, &pk_len, &active);
+  if (rc) return rc == SY_ENOTFOUND ? SY_EPERM : rc;
+  /* The attestation must be over OUR block at that height. A signature
+   * that verifies over a different (hash, results) is a divergence: we
+   * cannot tell which from the signature alone, so the caller is told it
+   * does not match (and the attestation is not stored). */
+  sy_block_info bi;
+  rc = sy_ledger_get_block(l, height, &bi);
+  if (rc) return rc;
+  uint8_t msg[4 + 8 + 64];
+  sy_attestation_msg(height, bi.hash, bi.hdr.results_hash, msg);
+  sy_block_info_free(&bi);
+  int ok = l->suite->verify(sig, sig_len, msg, sizeof msg, pk, pk_len);
+  if (matches) *matches = ok;
+  if (!ok) return SY_EBADSIG;
+  sqlite3_bind_int64(l->ins_att, 1, (sqlite3_int64)height);
+  sqlite3_bind_blob(l->ins_att, 2, node, SY_KEYID_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob(l->ins_att, 3, sig, (int)sig_len, SQLITE_STATIC);
+  return step_done(l, l->ins_att, "attestation");
 }
 
 static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len) {
@@ -599,7 +706,7 @@ static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len) {
   sy_genesis_check(genesis, len, &gi, NULL, 0);
   sy_batch b = {.txs = &bt, .n = 1, .timestamp_ms = gi.created_ms};
   uint16_t flag = 0;
-  rc = append_locked(l, &b, &flag, NULL, 1);
+  rc = append_locked(l, &b, &flag, NULL, 1, NULL);
   sy_buf_free(&gtx);
   if (rc == SY_OK && flag != 0) {
     snprintf(l->err, sizeof l->err, "genesis was not accepted: %s", sy_reason_text(flag));
