@@ -355,6 +355,10 @@ int main(void) {
   l = open_ledger(path, 1, NULL);
   CHECK(l != NULL);
   if (l) {
+    /* A transaction committed before the restart is still refused at admission. */
+    txb again = mk(aud, SY_TX_RECORD, "testchain", 90, "{}");
+    CHECK_EQ(sy_ledger_admit(l, again.p, again.len, 65536, &tx, id, &sc), SY_EEXIST);
+    free(again.p);
     sy_ledger_tip(l, &t2);
     CHECK_EQ(t2.height, base + 1);
     CHECK_EQ(t2.position, 10);

@@ -50,12 +50,23 @@ struct sy_ledger {
   sy_reader_conn *readers;
   int nreaders;
 
+  /* Ids of recently committed transactions, two generations of
+   * SY_RECENT_GEN entries each (16-byte prefixes), so admission can refuse a
+   * replay with 409 without a query per transaction. Older replays are
+   * still caught by apply (duplicate_tx). */
+  pthread_rwlock_t recent_mu;
+  uint8_t (*recent[2])[16]; /* open addressing, SY_RECENT_SLOTS each; all-zero = empty */
+  size_t recent_len;        /* entries in recent[0] */
+
   pthread_rwlock_t kc_mu;
   sy_keycache_entry *kc;
   size_t kc_cap, kc_len;
 
   char err[256];
 };
+
+#define SY_RECENT_GEN (1u << 18)
+#define SY_RECENT_SLOTS (1u << 19)
 
 /* ledger_store.c */
 int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what);
