@@ -167,7 +167,13 @@ int sy_solo_new(const sy_solo_opts *opts, sy_orderer **out) {
   s->max_backlog = opts && opts->max_backlog ? opts->max_backlog : 200000;
   if (opts && opts->proposer) memcpy(s->proposer, opts->proposer, SY_KEYID_LEN);
   pthread_mutex_init(&s->mu, NULL);
-  pthread_cond_init(&s->cv, NULL);
+  /* Deadlines are computed on CLOCK_MONOTONIC (wall-clock steps must not
+   * stretch or skip a batch wait), so the condition variable must use it. */
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&s->cv, &ca);
+  pthread_condattr_destroy(&ca);
   *out = &s->base;
   return SY_OK;
 }
