@@ -8,9 +8,10 @@
  * process has ledger files open too, and select() breaks past fd 1023.
  *
  * Memory per connection is bounded: MHD's pool holds the headers
- * (CONNECTION_MEMORY_LIMIT), and a body is buffered only for POST /v1/tx, up
- * to the route's limit; past it the request is answered 413, refused at the
- * headers when Content-Length already says so. */
+ * (CONNECTION_MEMORY_LIMIT), and a body is buffered only for the routes
+ * that take one (POST /v1/tx, /capture, /events), up to the route's
+ * limit; past it the request is answered 413, refused at the headers when
+ * Content-Length already says so. */
 #define SY_API_INTERNAL 1
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,7 +89,10 @@ static enum MHD_Result send_resp(sy_api *a, struct MHD_Connection *c, req *rq, s
     resp = MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_PERSISTENT);
   }
   rs->body = NULL;
-  if (!resp) return MHD_NO;
+  if (!resp) {
+    sy_api_resp_release(rs);
+    return MHD_NO;
+  }
   int ok = 1;
   if (rs->content_type)
     ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type) == MHD_YES;
@@ -104,6 +108,13 @@ static enum MHD_Result send_resp(sy_api *a, struct MHD_Connection *c, req *rq, s
     snprintf(ra, sizeof ra, "%d", rs->retry_after);
     ok &= MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra) == MHD_YES;
   }
+  for (size_t i = 0; i < rs->nhdrs && i < SY_API_MAX_HEADERS; i++) {
+    if (rs->hdrs[i].name && rs->hdrs[i].value)
+      ok &= MHD_add_response_header(resp, rs->hdrs[i].name, rs->hdrs[i].value) == MHD_YES;
+    free(rs->hdrs[i].value); /* MHD copied it */
+    rs->hdrs[i].value = NULL;
+  }
+  rs->nhdrs = 0;
   enum MHD_Result ret = MHD_NO;
   if (ok) ret = MHD_queue_response(c, (unsigned)rs->status, resp);
   MHD_destroy_response(resp); /* MHD keeps its own reference while sending */
@@ -111,12 +122,11 @@ static enum MHD_Result send_resp(sy_api *a, struct MHD_Connection *c, req *rq, s
   return ret;
 }
 
-static enum MHD_Result send_413(sy_api *a, struct MHD_Connection *c, req *rq, const char *url) {
+static enum MHD_Result send_413(sy_api *a, struct MHD_Connection *c, req *rq, const char *method,
+                                const char *url) {
   sy_api_resp rs;
   memset(&rs, 0, sizeof rs);
-  sy_api_problem(&a->router, &rs, 413, "payload-too-large", url,
-                 "the request body is past this route's limit of %zu bytes (max_tx_bytes %zu)",
-                 rq->limit, a->router.max_tx_bytes);
+  sy_api_route_too_large(&a->router, method, url, rq->limit, &rs);
   return send_resp(a, c, rq, &rs);
 }
 
@@ -131,6 +141,33 @@ static int query_lookup(void *ctx, const char *key, const char **val, size_t *le
   *val = v;
   *len = v ? n : 0;
   return 1;
+}
+
+typedef struct each_ctx {
+  int (*fn)(void *arg, const char *key, size_t key_len, const char *val, size_t val_len);
+  void *arg;
+  int rc;
+} each_ctx;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size) {
+  each_ctx *e = cls;
+  (void)kind;
+  e->rc = e->fn(e->arg, key ? key : "", key ? key_size : 0, value, value ? value_size : 0);
+  return e->rc ? MHD_NO : MHD_YES;
+}
+
+static int query_each(void *ctx,
+                      int (*fn)(void *arg, const char *key, size_t key_len, const char *val,
+                                size_t val_len),
+                      void *arg) {
+  each_ctx e = {fn, arg, 0};
+  MHD_get_connection_values_n(ctx, MHD_GET_ARGUMENT_KIND, each_arg, &e);
+  return e.rc;
+}
+
+static const char *header_lookup(void *ctx, const char *name) {
+  return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
 /* Content-Length as MHD has already validated it; -1 when absent. */
@@ -187,14 +224,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       sy_api_problem(&a->router, &bye, 503, "shutting-down", url, "the node is shutting down");
       return send_resp(a, c, rq, &bye);
     }
-    const char *ctype =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    sy_api_req head = {
+        .method = method,
+        .path = url,
+        .content_type =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+        .query = query_lookup,
+        .query_ctx = c,
+        .query_each = query_each,
+        .header = header_lookup,
+    };
     sy_api_resp early;
     memset(&early, 0, sizeof early);
-    rq->limit = sy_api_route_prepare(&a->router, method, url, ctype, &rq->keep_body, &early);
+    rq->limit = sy_api_route_prepare(&a->router, &head, &rq->keep_body, &early);
     if (early.status) return send_resp(a, c, rq, &early);
     int64_t cl = content_length(c);
-    if (cl > 0 && (uint64_t)cl > rq->limit) return send_413(a, c, rq, url);
+    if (cl > 0 && (uint64_t)cl > rq->limit) return send_413(a, c, rq, method, url);
     if (cl > 0 && rq->keep_body) { /* one allocation for the common case */
       rq->body = malloc((size_t)cl);
       if (!rq->body) return MHD_NO;
@@ -226,7 +271,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return body_append(rq, upload, n) == 0 ? MHD_YES : MHD_NO;
   }
 
-  if (rq->too_big) return send_413(a, c, rq, url);
+  if (rq->too_big) return send_413(a, c, rq, method, url);
   sy_api_req in = {
       .method = method,
       .path = url,
@@ -235,6 +280,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       .body_len = rq->keep_body ? rq->len : 0,
       .query = query_lookup,
       .query_ctx = c,
+      .query_each = query_each,
+      .header = header_lookup,
   };
   sy_api_resp rs;
   memset(&rs, 0, sizeof rs);

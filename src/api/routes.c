@@ -105,6 +105,12 @@ static void clean_cstr(char *out, size_t size, const char *s, size_t max) {
   utf8_clean(out, size, (const uint8_t *)s, s ? strnlen(s, max) : 0);
 }
 
+int sy_api_utf8_valid(const uint8_t *p, size_t n) { return utf8_valid(p, n); }
+
+void sy_api_utf8_clean(char *out, size_t size, const char *s, size_t max) {
+  clean_cstr(out, size, s, max);
+}
+
 /* Throttled: at most one line a second, so a failing disk or a flood of bad
  * connections under load does not turn stderr into the bottleneck. */
 void sy_api_vlog(sy_api_router *r, const char *who, const char *fmt, va_list ap) {
@@ -209,6 +215,44 @@ static void resp_oom(sy_api_resp *rs) {
   rs->retry_after = 1;
 }
 
+void sy_api_resp_oom(sy_api_resp *rs) { resp_oom(rs); }
+
+void sy_api_resp_header(sy_api_resp *rs, const char *name, const char *fmt, ...) {
+  if (rs->nhdrs >= SY_API_MAX_HEADERS) return;
+  char *v = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&v, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  /* A header value is one line: no CR, LF or other control characters. */
+  for (char *p = v; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+  rs->hdrs[rs->nhdrs].name = name;
+  rs->hdrs[rs->nhdrs].value = v;
+  rs->nhdrs++;
+}
+
+void sy_api_resp_release(sy_api_resp *rs) {
+  free(rs->body);
+  for (size_t i = 0; i < rs->nhdrs && i < SY_API_MAX_HEADERS; i++) free(rs->hdrs[i].value);
+  memset(rs, 0, sizeof *rs);
+}
+
+void sy_api_resp_json(sy_api_resp *rs, int status, cJSON *root, int oom, const char *ctype) {
+  char *text = (root && !oom) ? cJSON_PrintUnformatted(root) : NULL;
+  cJSON_Delete(root);
+  if (!text) {
+    resp_oom(rs);
+    return;
+  }
+  free(rs->body);
+  rs->status = status;
+  rs->content_type = ctype ? ctype : "application/json";
+  rs->body = text;
+  rs->body_len = strlen(text);
+}
+
 /* Takes root (deleted here) and renders it as the response body. */
 static void resp_json(sy_api_resp *rs, int status, cJSON *root, jb *b) {
   char *text = (root && !b->oom) ? cJSON_PrintUnformatted(root) : NULL;
@@ -230,6 +274,8 @@ static const char *status_title(int status) {
     case 400: return "Bad request";
     case 404: return "Not found";
     case 405: return "Method not allowed";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 409: return "Conflict";
     case 413: return "Content too large";
     case 415: return "Unsupported media type";
@@ -267,19 +313,46 @@ static const char *token_title(const char *token, int status) {
       {"verify-failed", "Verify failed"},
       {"ledger-corrupt", "Ledger corrupt"},
       {"internal-error", "Internal error"},
+      {"unauthorized", "Unauthorized"},
+      {"forbidden", "Forbidden"},
+      {"malformed-json", "Malformed JSON"},
+      {"invalid-epcis", "Invalid EPCIS document"},
+      {"invalid-header", "Invalid header"},
+      {"duplicate-event", "Duplicate event"},
+      {"capture-limit-exceeded", "Capture payload too large"},
+      {"transaction-invalid", "Transaction recorded invalid"},
+      {"custody-unavailable", "Custody key unavailable"},
+      {"not-committed", "Not committed"},
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
     if (strcmp(t[i].token, token) == 0) return t[i].title;
   return status_title(status);
 }
 
+static void problem_v(sy_api_router *r, sy_api_resp *rs, int status, const char *token,
+                      const char *instance, cJSON *ext, const char *fmt, va_list ap)
+    __attribute__((format(printf, 7, 0)));
+
 void sy_api_problem(sy_api_router *r, sy_api_resp *rs, int status, const char *token,
                     const char *instance, const char *fmt, ...) {
-  char raw[512], detail[768], inst[3 * INSTANCE_MAX + 1], type[96];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(raw, sizeof raw, fmt, ap);
+  problem_v(r, rs, status, token, instance, NULL, fmt, ap);
   va_end(ap);
+}
+
+void sy_api_problem_x(sy_api_router *r, sy_api_resp *rs, int status, const char *token,
+                      const char *instance, cJSON *ext, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  problem_v(r, rs, status, token, instance, ext, fmt, ap);
+  va_end(ap);
+}
+
+static void problem_v(sy_api_router *r, sy_api_resp *rs, int status, const char *token,
+                      const char *instance, cJSON *ext, const char *fmt, va_list ap) {
+  char raw[512], detail[768], inst[3 * INSTANCE_MAX + 1], type[96];
+  vsnprintf(raw, sizeof raw, fmt, ap);
   clean_cstr(detail, sizeof detail, raw, sizeof raw);
   clean_cstr(inst, sizeof inst, instance ? instance : "", INSTANCE_MAX);
   snprintf(type, sizeof type, "urn:suyuan:problem:%s", token);
@@ -295,6 +368,16 @@ void sy_api_problem(sy_api_router *r, sy_api_resp *rs, int status, const char *t
   j_put(&b, o, "status", cJSON_CreateNumber(status));
   j_str(&b, o, "detail", detail);
   j_str(&b, o, "instance", inst);
+  if (ext) { /* move the extension members over, after the standard ones */
+    while (o && ext->child) {
+      cJSON *m = cJSON_DetachItemViaPointer(ext, ext->child);
+      if (!cJSON_AddItemToObject(o, m->string ? m->string : "", m)) {
+        cJSON_Delete(m);
+        b.oom = 1;
+      }
+    }
+    cJSON_Delete(ext);
+  }
   char *text = (o && !b.oom) ? cJSON_PrintUnformatted(o) : NULL;
   cJSON_Delete(o);
   free(rs->body);
@@ -345,6 +428,11 @@ static void problem_err(sy_api_router *r, sy_api_resp *rs, int err, const char *
   }
 }
 
+void sy_api_problem_err(sy_api_router *r, sy_api_resp *rs, int err, const char *instance,
+                        const char *what) {
+  problem_err(r, rs, err, instance, what);
+}
+
 /* ---- parsing of hostile input ---------------------------------------------------- */
 
 /* Strict decimal u64: 1..20 digits, nothing else, no overflow. */
@@ -360,6 +448,8 @@ static int parse_u64(const char *s, size_t n, uint64_t *out) {
   *out = v;
   return 0;
 }
+
+int sy_api_parse_u64(const char *s, size_t n, uint64_t *out) { return parse_u64(s, n, out); }
 
 enum media { MEDIA_NONE, MEDIA_OCTET, MEDIA_JSON, MEDIA_OTHER };
 
@@ -386,6 +476,16 @@ enum route {
   R_MEMBERS, /* GET /v1/members */
   R_VERIFY,  /* GET /v1/verify */
   R_METRICS, /* GET /metrics */
+  /* GS1 EPCIS 2.0 REST binding, also under /epcis/ (routes_epcis.c) */
+  R_CAPTURE,    /* POST, OPTIONS /capture */
+  R_CAPTURE_ID, /* GET /capture/{captureID} */
+  R_EVENTS,     /* GET, POST, OPTIONS /events */
+  R_EVENT_ID,   /* GET /events/{eventID} */
+  /* trace and recall (routes_trace.c) */
+  R_TRACE_FWD,  /* GET /v1/trace/forward */
+  R_TRACE_BACK, /* GET /v1/trace/backward */
+  R_HISTORY,    /* GET /v1/trace/history */
+  R_RECALL,     /* GET /v1/recall */
 };
 
 static const char ALLOW_GET[] = "GET, HEAD";
@@ -396,12 +496,32 @@ static enum route match(const char *path, const char **arg) {
   static const struct {
     const char *path;
     enum route r;
-  } exact[] = {{"/v1/tx", R_TX},           {"/v1/status", R_STATUS}, {"/health", R_HEALTH},
-               {"/v1/members", R_MEMBERS}, {"/v1/verify", R_VERIFY}, {"/metrics", R_METRICS}};
+  } exact[] = {{"/v1/tx", R_TX},
+               {"/v1/status", R_STATUS},
+               {"/health", R_HEALTH},
+               {"/v1/members", R_MEMBERS},
+               {"/v1/verify", R_VERIFY},
+               {"/metrics", R_METRICS},
+               {"/v1/trace/forward", R_TRACE_FWD},
+               {"/v1/trace/backward", R_TRACE_BACK},
+               {"/v1/trace/history", R_HISTORY},
+               {"/v1/recall", R_RECALL}};
   *arg = NULL;
   if (!path) return R_NONE;
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
     if (strcmp(path, exact[i].path) == 0) return exact[i].r;
+  /* The EPCIS REST binding, at the root and under /epcis/ (DESIGN.md). */
+  const char *e = strncmp(path, "/epcis/", 7) == 0 ? path + 6 : path;
+  if (strcmp(e, "/capture") == 0) return R_CAPTURE;
+  if (strcmp(e, "/events") == 0) return R_EVENTS;
+  if (strncmp(e, "/capture/", 9) == 0) {
+    *arg = e + 9;
+    return R_CAPTURE_ID;
+  }
+  if (strncmp(e, "/events/", 8) == 0) {
+    *arg = e + 8;
+    return R_EVENT_ID;
+  }
   if (strncmp(path, "/v1/tx/", 7) == 0) {
     *arg = path + 7;
     return R_TX_ID;
@@ -413,10 +533,43 @@ static enum route match(const char *path, const char **arg) {
   return R_NONE;
 }
 
+static const char ALLOW_CAPTURE[] = "OPTIONS, POST";
+static const char ALLOW_EVENTS[] = "OPTIONS, GET, HEAD, POST";
+static const char ALLOW_EPCIS_GET[] = "OPTIONS, GET, HEAD";
+
+static int is_epcis(enum route rt) {
+  return rt == R_CAPTURE || rt == R_CAPTURE_ID || rt == R_EVENTS || rt == R_EVENT_ID;
+}
+
+static const char *allow_of(enum route rt) {
+  switch (rt) {
+    case R_TX: return ALLOW_POST;
+    case R_CAPTURE: return ALLOW_CAPTURE;
+    case R_EVENTS: return ALLOW_EVENTS;
+    case R_CAPTURE_ID:
+    case R_EVENT_ID: return ALLOW_EPCIS_GET;
+    default: return ALLOW_GET;
+  }
+}
+
 static int method_ok(enum route rt, const char *method) {
   if (!method) return 0;
-  if (rt == R_TX) return strcmp(method, "POST") == 0;
-  return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+  int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+  int post = strcmp(method, "POST") == 0, options = strcmp(method, "OPTIONS") == 0;
+  switch (rt) {
+    case R_TX: return post;
+    case R_CAPTURE: return post || options;
+    case R_EVENTS: return get || post || options;
+    case R_CAPTURE_ID:
+    case R_EVENT_ID: return get || options;
+    default: return get;
+  }
+}
+
+/* Reads that --auth-reads puts behind a token. */
+static int is_guarded_read(enum route rt) {
+  return rt == R_CAPTURE_ID || rt == R_EVENTS || rt == R_EVENT_ID || rt == R_TRACE_FWD ||
+         rt == R_TRACE_BACK || rt == R_HISTORY || rt == R_RECALL;
 }
 
 static size_t body_limit(const sy_api_router *r, enum media m) {
@@ -424,11 +577,13 @@ static size_t body_limit(const sy_api_router *r, enum media m) {
   return r->max_tx_bytes;
 }
 
-size_t sy_api_route_prepare(sy_api_router *r, const char *method, const char *path,
-                            const char *content_type, int *keep_body, sy_api_resp *early) {
-  const char *arg;
+size_t sy_api_route_prepare(sy_api_router *r, const sy_api_req *rq, int *keep_body,
+                            sy_api_resp *early) {
+  const char *arg, *method = rq->method, *path = rq->path, *content_type = rq->content_type;
   enum route rt = match(path, &arg);
   *keep_body = 0;
+  if ((rt == R_CAPTURE || rt == R_EVENTS) && method && strcmp(method, "POST") == 0)
+    return sy_api_capture_prepare(r, rq, keep_body, early);
   if (rt == R_TX && method_ok(rt, method)) {
     enum media m = media_of(content_type);
     if (m != MEDIA_OCTET && m != MEDIA_JSON) {
@@ -444,6 +599,22 @@ size_t sy_api_route_prepare(sy_api_router *r, const char *method, const char *pa
   /* Other routes take no body; a small one is read and dropped so the
    * connection stays usable, a large one is refused. */
   return r->max_tx_bytes;
+}
+
+void sy_api_route_too_large(sy_api_router *r, const char *method, const char *path, size_t limit,
+                            sy_api_resp *rs) {
+  const char *arg;
+  enum route rt = match(path, &arg);
+  if ((rt == R_CAPTURE || rt == R_EVENTS) && method && strcmp(method, "POST") == 0) {
+    char what[160];
+    snprintf(what, sizeof what,
+             "the document is past this node's capture file size limit of %zu bytes", limit);
+    sy_api_capture_too_large(r, path, what, rs);
+    return;
+  }
+  sy_api_problem(r, rs, 413, "payload-too-large", path,
+                 "the request body is past this route's limit of %zu bytes (max_tx_bytes %zu)",
+                 limit, r->max_tx_bytes);
 }
 
 /* ---- POST /v1/tx ---------------------------------------------------------------------- */
@@ -1118,9 +1289,25 @@ void sy_api_route(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
     return;
   }
   if (!method_ok(rt, rq->method)) {
-    rs->allow = rt == R_TX ? ALLOW_POST : ALLOW_GET;
+    rs->allow = allow_of(rt);
     sy_api_problem(r, rs, 405, "method-not-allowed", rq->path, "this route takes %s", rs->allow);
+    if (is_epcis(rt)) sy_api_epcis_headers(rs);
     return;
+  }
+  int options = strcmp(rq->method, "OPTIONS") == 0;
+  int get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+  if (options && rt != R_CAPTURE) { /* discovery: what the route takes */
+    rs->status = 204;
+    rs->allow = allow_of(rt);
+    sy_api_epcis_headers(rs);
+    return;
+  }
+  if (get && r->auth_reads && is_guarded_read(rt)) {
+    uint8_t kid[SY_KEYID_LEN];
+    if (!sy_api_authorize(r, rq, rs, 0, kid, NULL)) {
+      if (is_epcis(rt)) sy_api_epcis_headers(rs);
+      return;
+    }
   }
   switch (rt) {
     case R_TX: tx_post(r, rq, rs); break;
@@ -1131,8 +1318,27 @@ void sy_api_route(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
     case R_MEMBERS: members_get(r, rq, rs); break;
     case R_VERIFY: verify_get(r, rq, rs); break;
     case R_METRICS: metrics_get(r, rq, rs); break;
+    case R_CAPTURE:
+      if (options)
+        sy_api_capture_options(r, rq, rs);
+      else
+        sy_api_capture_post(r, rq, rs);
+      break;
+    case R_CAPTURE_ID: sy_api_capture_job_get(r, rq, rs, arg); break;
+    case R_EVENTS:
+      if (get)
+        sy_api_events_get(r, rq, rs);
+      else
+        sy_api_events_post(r, rq, rs);
+      break;
+    case R_EVENT_ID: sy_api_event_get(r, rq, rs, arg); break;
+    case R_TRACE_FWD: sy_api_trace_get(r, rq, rs, SY_TRACE_FORWARD); break;
+    case R_TRACE_BACK: sy_api_trace_get(r, rq, rs, SY_TRACE_BACKWARD); break;
+    case R_HISTORY: sy_api_history_get(r, rq, rs); break;
+    case R_RECALL: sy_api_recall_get(r, rq, rs); break;
     case R_NONE: break;
   }
+  if (is_epcis(rt)) sy_api_epcis_headers(rs);
 }
 
 void sy_api_metrics_record(sy_api_router *r, int status, uint64_t elapsed_us) {
@@ -1165,6 +1371,15 @@ int sy_api_router_init(sy_api_router *r, const sy_api_opts *opts, sy_ledger *led
       !r->version)
     goto nomem;
   if (pthread_mutex_init(&r->verify_lock, NULL) != 0) goto nomem;
+  int rc = sy_api_epcis_init(r, opts);
+  if (rc != SY_OK) {
+    pthread_mutex_destroy(&r->verify_lock);
+    free(r->ledger_path);
+    free(r->node_key_id_hex);
+    free(r->version);
+    memset(r, 0, sizeof *r);
+    return rc;
+  }
   r->started_ms = mono_ms();
   return SY_OK;
 nomem:
@@ -1177,6 +1392,7 @@ nomem:
 
 void sy_api_router_close(sy_api_router *r) {
   if (!r || !r->version) return;
+  sy_api_epcis_close(r);
   pthread_mutex_destroy(&r->verify_lock);
   free(r->ledger_path);
   free(r->node_key_id_hex);

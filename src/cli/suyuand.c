@@ -52,7 +52,10 @@ static const char USAGE[] =
     "  --node-key FILE         node keystore (default DIR/keys/node.key)\n"
     "  --passphrase-file FILE  file holding the node key's passphrase (else the\n"
     "                          SUYUAN_PASSPHRASE environment variable)\n"
-    "  --max-tx-bytes N        largest transaction accepted (default 65536)\n"
+    "  --max-tx-bytes N        largest transaction accepted (default 1049088: a 1 MiB\n"
+    "                          EPCIS document and its envelope)\n"
+    "  --auth-reads            EPCIS queries, capture jobs, trace and recall need a\n"
+    "                          bearer token too (captures always do)\n"
     "  --block-txs N           close a block at N transactions (default 4096)\n"
     "  --batch-ms N            or N ms after its first transaction (default 2; 0: do\n"
     "                          not wait for more)\n"
@@ -72,6 +75,7 @@ typedef struct config {
   size_t max_tx_bytes;
   size_t block_txs;
   unsigned batch_ms;
+  int auth_reads;
 } config;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -152,6 +156,7 @@ static int parse_args(int argc, char **argv, config *cfg) {
     O_BLOCK,
     O_BATCH,
     O_ADDR,
+    O_AUTH_READS,
     O_HELP,
     O_VERSION
   };
@@ -165,6 +170,7 @@ static int parse_args(int argc, char **argv, config *cfg) {
       {"block-txs", required_argument, NULL, O_BLOCK},
       {"batch-ms", required_argument, NULL, O_BATCH},
       {"addr-file", required_argument, NULL, O_ADDR},
+      {"auth-reads", no_argument, NULL, O_AUTH_READS},
       {"help", no_argument, NULL, O_HELP},
       {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0},
@@ -205,6 +211,7 @@ static int parse_args(int argc, char **argv, config *cfg) {
         cfg->batch_ms = (unsigned)v;
         break;
       case O_ADDR: cfg->addr_file = optarg; break;
+      case O_AUTH_READS: cfg->auth_reads = 1; break;
       case O_HELP: fputs(USAGE, stdout); return 0;
       case O_VERSION: printf("suyuand %s\n", SY_VERSION); return 0;
       case ':': return usage_error("%s needs a value", argv[optind - 1]);
@@ -362,6 +369,7 @@ int main(int argc, char **argv) {
   uint8_t *genesis = NULL;
   size_t genesis_len = 0;
   sy_key *key = NULL;
+  sy_secret *secret = NULL; /* the passphrase, kept to open custody keys */
   sy_ledger *ledger = NULL;
   sy_orderer *orderer = NULL;
   sy_pipeline *pipe = NULL;
@@ -393,8 +401,15 @@ int main(int argc, char **argv) {
     goto out;
   }
   rc = sy_keystore_load(cfg.node_key, pass, pass_len, &key);
+  /* Custody keystores (DIR/custody/, docs/trace.md) are encrypted with the
+   * node's passphrase and opened on first use: keep it, in guarded memory. */
+  int src = rc == SY_OK ? sy_secret_new(pass, pass_len, &secret) : SY_OK;
   wipe_free(pass, pass_len);
   pass = NULL;
+  if (src != SY_OK) {
+    logf_("cannot keep the passphrase for custody keys: %s", sy_strerror(src));
+    goto out;
+  }
   if (rc != SY_OK) {
     logf_("cannot load node key %s: %s", cfg.node_key, key_error(rc));
     goto out;
@@ -457,6 +472,9 @@ int main(int argc, char **argv) {
   ao.ledger_path = cfg.ledger;
   ao.node_key_id_hex = key_hex;
   ao.version = SY_VERSION;
+  ao.data_dir = cfg.data;
+  ao.passphrase = secret;
+  ao.auth_reads = cfg.auth_reads;
   err[0] = 0;
   rc = sy_api_start(&api, &ao, ledger, pipe, err, sizeof err);
   if (rc != SY_OK) {
@@ -500,6 +518,7 @@ out:
   if (orderer) orderer->ops->destroy(orderer);
   if (ledger) sy_ledger_close(ledger);
   if (key) sy_key_free(key);
+  sy_secret_free(secret);
   if (wrote_addr) unlink(cfg.addr_file); /* the address is no longer served */
   wipe_free(pass, pass_len);
   free(genesis);

@@ -169,3 +169,41 @@ done:
   sy_buf_free(&body);
   return rc;
 }
+
+int sy_ct_equal(const void *a, const void *b, size_t n) {
+  if (n == 0) return 1;
+  return sodium_memcmp(a, b, n) == 0;
+}
+
+struct sy_secret {
+  char *p; /* sodium_malloc'd, read-only after sy_secret_new */
+  size_t n;
+};
+
+int sy_secret_new(const char *p, size_t n, sy_secret **out) {
+  if (!out || (!p && n)) return SY_EINVAL;
+  if (sy_crypto_init()) return SY_ECRYPTO;
+  sy_secret *s = calloc(1, sizeof *s);
+  if (!s) return SY_ENOMEM;
+  s->p = sodium_malloc(n ? n : 1);
+  if (!s->p) {
+    free(s);
+    return SY_ENOMEM;
+  }
+  if (n) memcpy(s->p, p, n);
+  s->n = n;
+  sodium_mprotect_readonly(s->p);
+  *out = s;
+  return SY_OK;
+}
+
+void sy_secret_free(sy_secret *s) {
+  if (!s) return;
+  sodium_free(s->p); /* wipes, whatever its protection */
+  free(s);
+}
+
+int sy_keystore_load_secret(const char *path, const sy_secret *s, sy_key **out) {
+  if (!s) return SY_EINVAL;
+  return sy_keystore_load(path, s->p, s->n, out);
+}

@@ -78,4 +78,21 @@ int sy_keystore_public(const char *path, const sy_suite **suite, uint8_t *pk, si
 enum { SY_PWHASH_FAST = 0, SY_PWHASH_MODERATE = 1 };
 void sy_keystore_set_strength(int strength);
 
+/* Constant-time comparison of a[0..n) and b[0..n): 1 when equal, else 0.
+ * The time taken depends on n only (libsodium's sodium_memcmp), so it may
+ * compare secrets such as token hashes. */
+int sy_ct_equal(const void *a, const void *b, size_t n);
+
+/* A secret (a passphrase) kept in guarded, locked memory (sodium_malloc:
+ * guard pages, mlock, wiped on free) and read-only once stored. suyuand
+ * keeps its passphrase this way to open custody keystores on demand. */
+typedef struct sy_secret sy_secret;
+/* Copies p[0..n) (n may be 0); *out is transferred. SY_ENOMEM, SY_ECRYPTO. */
+int sy_secret_new(const char *p, size_t n, sy_secret **out);
+/* Wipes and frees; NULL is a no-op. */
+void sy_secret_free(sy_secret *s);
+/* sy_keystore_load with the passphrase held in s (borrowed for the call);
+ * same errors. Thread-safe: s is only read. */
+int sy_keystore_load_secret(const char *path, const sy_secret *s, sy_key **out);
+
 #endif

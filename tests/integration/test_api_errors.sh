@@ -229,7 +229,7 @@ expect "trailing bytes are 400" 400 malformed-tx
 req POST /v1/tx "${OCTET[@]}" --data-binary ''
 expect "empty body is 400" 400 malformed-tx
 
-head -c 70000 /dev/zero >"$WORK/big.bin"
+head -c 1100000 /dev/zero >"$WORK/big.bin" # past the default max_tx_bytes (1 MiB + 512)
 req POST /v1/tx "${OCTET[@]}" --data-binary "@$WORK/big.bin"
 expect "oversized body is 413" 413 payload-too-large
 
