@@ -4,6 +4,10 @@
  * cli_keys.c init, keygen, member add|revoke|list; loading keys
  * cli_chain.c talking to the node, tx sign|send|submit|show, block show,
  *            status, verify
+ * cli_capture.c capture: validate, sign and send EPCIS documents
+ * cli_trace.c  trace backward|forward|history, recall, events
+ * cli_token.c  token create|list|revoke (node-local Bearer token files)
+ * cli_epcis.c  epcis hash (offline event hash ids)
  *
  * The tool uses only public APIs: the HTTP API through client.h, and the
  * core/crypto/ledger headers for signing and offline verify. */
@@ -141,5 +145,15 @@ int cli_cmd_tx(cli *c, int argc, char **argv);
 int cli_cmd_block(cli *c, int argc, char **argv);
 int cli_cmd_status(cli *c, int argc, char **argv);
 int cli_cmd_verify(cli *c, int argc, char **argv);
+int cli_cmd_capture(cli *c, int argc, char **argv);
+int cli_cmd_trace(cli *c, int argc, char **argv);
+int cli_cmd_recall(cli *c, int argc, char **argv);
+int cli_cmd_events(cli *c, int argc, char **argv);
+int cli_cmd_token(cli *c, int argc, char **argv);
+int cli_cmd_epcis(cli *c, int argc, char **argv);
+
+/* `suyuan epcis ...` (cli_epcis.c): parses its own options from argv[1..];
+ * argv[0] is "epcis". Returns an exit code. */
+int sy_cli_epcis(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ struct sy_client {
   long connect_timeout_ms;
   long timeout_ms;
   size_t max_body;
+  char *auth; /* "Authorization: Bearer ..." or NULL */
   char curl_err[CURL_ERROR_SIZE];
   char err[CURL_ERROR_SIZE + 256];
 };
@@ -47,6 +48,9 @@ static int has_http_scheme(const char *url) {
 
 int sy_client_new(sy_client **out, const sy_client_opts *opts) {
   if (!out || !opts || !opts->base_url || !has_http_scheme(opts->base_url)) return SY_EINVAL;
+  /* A token with a control character would end the header early. */
+  for (const char *p = opts->bearer; p && *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) return SY_EINVAL;
   /* Thread-safe and reference counted since curl 7.84; paired in free. */
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return SY_ENOMEM;
   sy_client *c = calloc(1, sizeof *c);
@@ -54,13 +58,21 @@ int sy_client_new(sy_client **out, const sy_client_opts *opts) {
   if (!(c->base = strdup(opts->base_url))) goto undo_client;
   size_t n = strlen(c->base);
   while (n > 0 && c->base[n - 1] == '/') c->base[--n] = 0;
-  if (!(c->h = curl_easy_init())) goto undo_base;
+  if (opts->bearer) {
+    size_t alen = strlen(opts->bearer) + sizeof "Authorization: Bearer ";
+    if (!(c->auth = malloc(alen))) goto undo_base;
+    snprintf(c->auth, alen, "Authorization: Bearer %s", opts->bearer);
+  }
+  if (!(c->h = curl_easy_init())) goto undo_auth;
   c->connect_timeout_ms =
       opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_MS;
   c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
   c->max_body = opts->max_body > 0 ? opts->max_body : DEFAULT_MAX_BODY;
   *out = c;
   return SY_OK;
+undo_auth:
+  if (c->auth) explicit_bzero(c->auth, strlen(c->auth));
+  free(c->auth);
 undo_base:
   free(c->base);
 undo_client:
@@ -74,6 +86,8 @@ void sy_client_free(sy_client *c) {
   if (!c) return;
   curl_easy_cleanup(c->h);
   free(c->base);
+  if (c->auth) explicit_bzero(c->auth, strlen(c->auth));
+  free(c->auth);
   free(c);
   curl_global_cleanup();
 }
@@ -86,6 +100,7 @@ void sy_http_resp_free(sy_http_resp *r) {
   if (!r) return;
   free(r->body);
   free(r->content_type);
+  free(r->link);
   memset(r, 0, sizeof *r);
 }
 
@@ -105,6 +120,26 @@ static int map_curl_error(CURLcode cc, const transfer *t) {
       /* Refused, unresolvable, reset, empty reply, TLS failure: no answer. */
       return SY_EIO;
   }
+}
+
+/* Joins the answer's Link headers (there may be several) into resp->link. */
+static int collect_link(CURL *h, sy_http_resp *resp) {
+  struct curl_header *hd = NULL;
+  if (curl_easy_header(h, "Link", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK) return SY_OK;
+  size_t amount = hd->amount;
+  sy_buf b = {0};
+  for (size_t i = 0; i < amount; i++) {
+    if (curl_easy_header(h, "Link", i, CURLH_HEADER, -1, &hd) != CURLHE_OK) break;
+    if (b.len) sy_buf_put(&b, ", ", 2);
+    sy_buf_put(&b, hd->value, strlen(hd->value));
+  }
+  sy_buf_u8(&b, 0);
+  if (b.err) {
+    sy_buf_free(&b);
+    return SY_ENOMEM;
+  }
+  resp->link = (char *)b.p;
+  return SY_OK;
 }
 
 int sy_client_request(sy_client *c, const char *method, const char *path, const char *content_type,
@@ -130,6 +165,10 @@ int sy_client_request(sy_client *c, const char *method, const char *path, const 
   /* Without this curl waits up to a second for "100 Continue" on big bodies. */
   if (!(tmp = curl_slist_append(hdrs, "Expect:"))) goto undo_headers;
   hdrs = tmp;
+  if (c->auth) {
+    if (!(tmp = curl_slist_append(hdrs, c->auth))) goto undo_headers;
+    hdrs = tmp;
+  }
   if (content_type) {
     snprintf(ctype_hdr, sizeof ctype_hdr, "Content-Type: %s", content_type);
     if (!(tmp = curl_slist_append(hdrs, ctype_hdr))) goto undo_headers;
@@ -178,6 +217,11 @@ int sy_client_request(sy_client *c, const char *method, const char *path, const 
   char *ct = NULL;
   if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
     if (!(resp->content_type = strdup(ct))) goto undo_body;
+  }
+  if (collect_link(h, resp) != SY_OK) {
+    free(resp->content_type);
+    resp->content_type = NULL;
+    goto undo_body;
   }
   resp->body = (char *)sy_buf_take(&t.body, &resp->len);
   resp->len--;

@@ -18,20 +18,25 @@ typedef struct sy_client_opts {
   long connect_timeout_ms; /* 0 = 5000 */
   long timeout_ms;         /* whole request, 0 = 30000 */
   size_t max_body;         /* largest answer accepted, 0 = 64 MiB */
+  const char *bearer;      /* sent as "Authorization: Bearer <bearer>" on every request;
+                              copied (wiped on free); NULL = none */
 } sy_client_opts;
 
 /* An answer. body is NUL-terminated (the NUL is not counted in len), owned by
  * the response and freed by sy_http_resp_free, like content_type (NULL when
- * the node sent none). Zero-initialise before the first use. */
+ * the node sent none) and link (the Link header(s), several joined with
+ * ", ", for paging: rel="next"; NULL when none). Zero-initialise before the
+ * first use. */
 typedef struct sy_http_resp {
   long status;
   char *body;
   size_t len;
   char *content_type;
+  char *link;
 } sy_http_resp;
 
 /* Creates a client; *out transferred. SY_EINVAL when base_url is missing or
- * not http(s)://, SY_ENOMEM. */
+ * not http(s)://, or bearer has a control character; SY_ENOMEM. */
 int sy_client_new(sy_client **out, const sy_client_opts *opts);
 void sy_client_free(sy_client *c);
 

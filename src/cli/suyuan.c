@@ -42,6 +42,18 @@ static const char MAIN_HELP[] =
     "  tx submit      sign and send in one step\n"
     "  tx show        show a committed transaction, its block and proof\n"
     "\n"
+    "Trace events (GS1 EPCIS 2.0):\n"
+    "  capture        validate, sign and record an EPCIS document (or one event)\n"
+    "  trace back     where an identifier came from (lineage, backward)\n"
+    "  trace forward  where it went: every product made from or packed with it\n"
+    "  trace history  every event naming an identifier, as a timeline\n"
+    "  recall         the recall report for a defective lot (json, csv, text)\n"
+    "  events         query recorded events (EPCIS query parameters)\n"
+    "  epcis hash     CBV 2.0 event hash ids of a document's events, offline\n"
+    "  token create   a Bearer token for the node's EPCIS routes (node-local)\n"
+    "  token list     list tokens (never the tokens themselves)\n"
+    "  token revoke   revoke a token\n"
+    "\n"
     "Inspecting the chain:\n"
     "  block show     show a block by height, or the latest\n"
     "  status         show the node's status\n"
@@ -419,10 +431,29 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
-    {"init", cli_cmd_init},     {"keygen", cli_cmd_keygen}, {"member", cli_cmd_member},
-    {"tx", cli_cmd_tx},         {"block", cli_cmd_block},   {"status", cli_cmd_status},
-    {"verify", cli_cmd_verify},
+    {"init", cli_cmd_init},     {"keygen", cli_cmd_keygen},   {"member", cli_cmd_member},
+    {"tx", cli_cmd_tx},         {"block", cli_cmd_block},     {"status", cli_cmd_status},
+    {"verify", cli_cmd_verify}, {"capture", cli_cmd_capture}, {"trace", cli_cmd_trace},
+    {"recall", cli_cmd_recall}, {"events", cli_cmd_events},   {"token", cli_cmd_token},
+    {"epcis", cli_cmd_epcis},
 };
+
+/* `epcis` parses its own options (cli_epcis.c); the global ones given before
+ * the command word (--node, --timeout, ...) do not apply to it, except
+ * --json, which is passed on. */
+int cli_cmd_epcis(cli *c, int argc, char **argv) {
+  if (!c->json) return sy_cli_epcis(argc, argv);
+  char **args = calloc((size_t)argc + 2, sizeof *args);
+  if (!args) {
+    cli_err("out of memory");
+    return CLI_FAIL;
+  }
+  memcpy(args, argv, (size_t)argc * sizeof *args);
+  args[argc] = "--json";
+  int rc = sy_cli_epcis(argc + 1, args);
+  free(args);
+  return rc;
+}
 
 static const command *find_command(const char *name) {
   for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
