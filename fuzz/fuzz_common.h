@@ -28,9 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * key derived from this seed, fuzz_envelope_verify verifies against its
  * public half. A test key, published here on purpose; it is no member of
  * any real chain. */
-static const uint8_t FUZZ_KEY_SEED[32] = {
-    's', 'u', 'y', 'u', 'a', 'n', '-', 'f', 'u', 'z', 'z', '-', 'k', 'e', 'y', '-',
-    's', 'e', 'e', 'd', '-', 'n', 'o', 't', '-', 'a', '-', 's', 'e', 'c', 'r', 'e'};
+static const uint8_t FUZZ_KEY_SEED[32] = {'s', 'u', 'y', 'u', 'a', 'n', '-', 'f', 'u', 'z', 'z',
+                                          '-', 'k', 'e', 'y', '-', 's', 'e', 'e', 'd', '-', 'n',
+                                          'o', 't', '-', 'a', '-', 's', 'e', 'c', 'r', 'e'};
 
 /* The chain id the generated transactions use. */
 #define FUZZ_CHAIN_ID "fuzz-chain"

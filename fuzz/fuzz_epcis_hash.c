@@ -93,8 +93,8 @@ static void check_doc(const cJSON *doc, int is_xml) {
           FUZZ_CHECK(rrc == SY_OK && r.count == h.count);
           for (size_t i = 0; i < h.count; i++) {
             if (strcmp(r.ids[i], h.ids[i]) != 0)
-              fprintf(stderr, "member order changes event %zu:\n  %s\n  %s\n", i,
-                      h.prehashes[i], r.prehashes[i]);
+              fprintf(stderr, "member order changes event %zu:\n  %s\n  %s\n", i, h.prehashes[i],
+                      r.prehashes[i]);
             FUZZ_CHECK(strcmp(r.ids[i], h.ids[i]) == 0);
           }
         }

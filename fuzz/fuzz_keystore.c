@@ -28,7 +28,7 @@
 #include "crypto/suite.h"
 #include "fuzz_common.h"
 
-#define KS_FILE_MAX 8192                  /* KS_MAX_FILE in keystore.c */
+#define KS_FILE_MAX 8192                   /* KS_MAX_FILE in keystore.c */
 #define FUZZ_KDF_MEM_MAX (1024.0 * 1024.0) /* see "Speed" above */
 
 static char g_path[4096];

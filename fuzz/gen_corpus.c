@@ -316,8 +316,10 @@ static void merkle(void) {
     const char *name;
     uint8_t n, index;
     size_t xor_len;
-  } s[] = {{"merkle-1-leaf", 0, 0, 0},   {"merkle-7-leaves", 6, 5, 0},
-           {"merkle-64-leaves", 63, 40, 0}, {"merkle-tampered", 12, 3, 40},
+  } s[] = {{"merkle-1-leaf", 0, 0, 0},
+           {"merkle-7-leaves", 6, 5, 0},
+           {"merkle-64-leaves", 63, 40, 0},
+           {"merkle-tampered", 12, 3, 40},
            {"merkle-13-last", 12, 12, 0}};
   for (size_t i = 0; i < sizeof s / sizeof s[0]; i++) {
     uint8_t in[3 + 64];
@@ -455,11 +457,18 @@ static void keystores(void) {
 
 static void b64_hex(void) {
   static const char *const s[][2] = {
-      {"b64-pad2", "QQ=="},     {"b64-pad1", "QUI="},      {"b64-nopad", "QUJD"},
-      {"b64-noncanonical", "QR=="}, {"b64-pad-middle", "QQ==QUJD"}, {"b64-bad-char", "QU-D"},
+      {"b64-pad2", "QQ=="},
+      {"b64-pad1", "QUI="},
+      {"b64-nopad", "QUJD"},
+      {"b64-noncanonical", "QR=="},
+      {"b64-pad-middle", "QQ==QUJD"},
+      {"b64-bad-char", "QU-D"},
       {"b64-long", "c3V5dWFuIGZ1enogY29ycHVzIGJhc2U2NCBzZWVk"},
-      {"hex-lower", "00ff10ab"}, {"hex-upper", "00FF10AB"}, {"hex-odd", "abc"},
-      {"hex-bad", "0g"},        {"hex-key", NULL},
+      {"hex-lower", "00ff10ab"},
+      {"hex-upper", "00FF10AB"},
+      {"hex-odd", "abc"},
+      {"hex-bad", "0g"},
+      {"hex-key", NULL},
   };
   for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
     put_text("b64_hex", s[i][0], s[i][1] ? s[i][1] : g_pk_hex);
@@ -468,11 +477,12 @@ static void b64_hex(void) {
 
 /* ---- EPCIS --------------------------------------------------------------------------------- */
 
-#define CTX                                                             \
+#define CTX                                                            \
   "['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'," \
   "{'example':'http://ns.example.com/epcis/'}]"
-#define HEAD                                                                          \
-  "{'@context':" CTX ",'type':'EPCISDocument','schemaVersion':'2.0',"                 \
+#define HEAD                                       \
+  "{'@context':" CTX                               \
+  ",'type':'EPCISDocument','schemaVersion':'2.0'," \
   "'creationDate':'2026-11-25T08:00:00Z','epcisBody':{'eventList':["
 #define TAIL "]}}"
 #define T_OK "'eventTime':'2026-11-25T08:00:00.000+08:00','eventTimeZoneOffset':'+08:00'"
@@ -484,22 +494,22 @@ static const struct {
   const char *name;
   const char *json;
 } EPCIS_JSON[] = {
-    {"object-add.json",
-     HEAD "{'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN "," DL_SGTIN
-          "],'action':'ADD','bizStep':'commissioning','disposition':'active',"
-          "'readPoint':{'id':" SGLN "},'bizLocation':{'id':'urn:epc:id:sgln:0614141.07346.0'}}" TAIL},
-    {"object-full.json",
-     HEAD "{'type':'ObjectEvent'," T_OK ",'eventID':'urn:uuid:6d4b9e5a-2f7a-4d1e-9b55-3c2c8e5b1a00',"
-          "'recordTime':'2026-11-25T08:00:01Z','epcList':[" SGTIN "],'action':'OBSERVE',"
-          "'bizStep':'receiving','disposition':'in_progress','persistentDisposition':{'set':["
-          "'completeness_verified'],'unset':['completeness_inferred']},'readPoint':{'id':" SGLN
-          "},'bizTransactionList':[{'type':'po','bizTransaction':'urn:epcglobal:cbv:bt:"
-          "0614141073467:1152'}],'quantityList':[{'epcClass':'urn:epc:class:lgtin:4012345.012345."
-          "998877','quantity':200.5,'uom':'KGM'}],'sourceList':[{'type':'owning_party','source':"
-          "'urn:epc:id:pgln:0614141.00001'}],'destinationList':[{'type':'location','destination':"
-          "'urn:epc:id:sgln:0614141.00777.0'}],'ilmd':{'example:bestBefore':'2027-01-01'},"
-          "'certificationInfo':'https://cert.example.com/c/1','example:myField':{'example:a':"
-          "[1,2,{'@value':'x'}]}}" TAIL},
+    {"object-add.json", HEAD "{'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN "," DL_SGTIN
+                             "],'action':'ADD','bizStep':'commissioning','disposition':'active',"
+                             "'readPoint':{'id':" SGLN
+                             "},'bizLocation':{'id':'urn:epc:id:sgln:0614141.07346.0'}}" TAIL},
+    {"object-full.json", HEAD
+     "{'type':'ObjectEvent'," T_OK ",'eventID':'urn:uuid:6d4b9e5a-2f7a-4d1e-9b55-3c2c8e5b1a00',"
+     "'recordTime':'2026-11-25T08:00:01Z','epcList':[" SGTIN "],'action':'OBSERVE',"
+     "'bizStep':'receiving','disposition':'in_progress','persistentDisposition':{'set':["
+     "'completeness_verified'],'unset':['completeness_inferred']},'readPoint':{'id':" SGLN
+     "},'bizTransactionList':[{'type':'po','bizTransaction':'urn:epcglobal:cbv:bt:"
+     "0614141073467:1152'}],'quantityList':[{'epcClass':'urn:epc:class:lgtin:4012345.012345."
+     "998877','quantity':200.5,'uom':'KGM'}],'sourceList':[{'type':'owning_party','source':"
+     "'urn:epc:id:pgln:0614141.00001'}],'destinationList':[{'type':'location','destination':"
+     "'urn:epc:id:sgln:0614141.00777.0'}],'ilmd':{'example:bestBefore':'2027-01-01'},"
+     "'certificationInfo':'https://cert.example.com/c/1','example:myField':{'example:a':"
+     "[1,2,{'@value':'x'}]}}" TAIL},
     {"aggregation.json",
      HEAD "{'type':'AggregationEvent'," T_OK ",'parentID':'urn:epc:id:sscc:0614141.1234567890',"
           "'childEPCs':[" SGTIN "],'childQuantityList':[{'epcClass':'urn:epc:idpat:sgtin:"
@@ -546,22 +556,18 @@ static const struct {
      "'creationDate':'2026-11-25T08:00:00Z','epcisBody':{'queryResults':{'queryName':"
      "'SimpleEventQuery','resultsBody':{'eventList':[{'type':'ObjectEvent'," T_OK
      ",'epcList':[" SGTIN "],'action':'OBSERVE'}]}}}}"},
-    {"bare-event.json",
-     "{'@context':" CTX ",'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN
-     "],'action':'OBSERVE','bizStep':'shipping','example:x':'1'}"},
-    {"extension-event-type.json",
-     HEAD "{'type':'example:MyEvent'," T_OK ",'example:a':1}" TAIL},
-    {"invalid-bizstep.json",
-     HEAD "{'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN
-          "],'action':'OBSERVE','bizStep':'transforming'}" TAIL},
+    {"bare-event.json", "{'@context':" CTX ",'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN
+                        "],'action':'OBSERVE','bizStep':'shipping','example:x':'1'}"},
+    {"extension-event-type.json", HEAD "{'type':'example:MyEvent'," T_OK ",'example:a':1}" TAIL},
+    {"invalid-bizstep.json", HEAD "{'type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN
+                                  "],'action':'OBSERVE','bizStep':'transforming'}" TAIL},
     {"invalid-time-and-epc.json",
      HEAD "{'type':'ObjectEvent','eventTime':'2026-02-30T25:00:00','eventTimeZoneOffset':'+8:00',"
           "'epcList':['urn:epc:id:sgtin:0614141.107346','URN:EPC:ID:SSCC:1.2',"
           "'https://id.gs1.org/01/09520123456789'],'action':'MOVE','quantityList':[{'quantity':"
           "'x'}],'unknownField':true}" TAIL},
-    {"duplicate-keys.json",
-     HEAD "{'type':'ObjectEvent','type':'ObjectEvent'," T_OK ",'epcList':[" SGTIN "," SGTIN
-          "],'action':'OBSERVE'}" TAIL},
+    {"duplicate-keys.json", HEAD "{'type':'ObjectEvent','type':'ObjectEvent'," T_OK
+                                 ",'epcList':[" SGTIN "," SGTIN "],'action':'OBSERVE'}" TAIL},
     {"undeclared-prefix.json",
      HEAD "{'type':'ObjectEvent'," T_OK ",'epcList':[],'action':'OBSERVE','other:x':1,"
           "'ilmd':{'nonamespace':1}}" TAIL},

@@ -92,6 +92,7 @@ for t in "${targets[@]}"; do
   execs=$(awk -F: '/^stat::number_of_executed_units/ {gsub(/ /,"",$NF); print $NF}' "$log")
   newu=$(awk -F: '/^stat::new_units_added/ {gsub(/ /,"",$NF); print $NF}' "$log")
   eps=$(awk -F: '/^stat::average_exec_per_sec/ {gsub(/ /,"",$NF); print $NF}' "$log")
+  slow=$(awk -F: '/^stat::slowest_unit_time_sec/ {gsub(/ /,"",$NF); print $NF}' "$log")
   cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
   files=$(find "$work" -type f | wc -l)
   after=$(find "$art" -type f | wc -l)
@@ -104,12 +105,14 @@ for t in "${targets[@]}"; do
     fi
     grep -m1 -E '^SUMMARY|ERROR: libFuzzer|fuzz invariant failed' "$log" | sed 's/^/   /'
   fi
-  rows+=("$(printf '%-16s %8s %10s %8s %9s %6s %8s %s' "$t" "${seconds}s" "${execs:-?}" \
-    "${eps:-?}" "${newu:-?}" "${cov:-?}" "$files" "$crashes")")
+  rows+=("$(printf '%-16s %6s %10s %8s %9s %6s %7s %8s %s' "$t" "${seconds}s" "${execs:-?}" \
+    "${eps:-?}" "${newu:-?}" "${cov:-?}" "${slow:-?}s" "$files" "$crashes")")
 done
 
 echo
-printf '%-16s %8s %10s %8s %9s %6s %8s %s\n' target time execs execs/s new-units cov corpus crashes
+printf '%-16s %6s %10s %8s %9s %6s %7s %8s %s\n' target time execs execs/s new-units cov slowest corpus \
+  crashes
 for r in "${rows[@]}"; do echo "$r"; done
-echo "(corpus = files in $build/corpus-work/<target>; artifacts in $build/fuzz-artifacts/)"
+echo "(new-units: inputs added to the corpus; cov: coverage edges at the end; slowest: slowest"
+echo " input; corpus: files in $build/corpus-work/<target>; artifacts: $build/fuzz-artifacts/)"
 exit $found
