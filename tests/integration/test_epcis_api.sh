@@ -326,7 +326,7 @@ if want "trace forward from the material lot" 200; then
   done
   [ -z "$miss" ] && ok "it reaches the product lot, every serial and the pallet" || no "forward misses:$miss"
   is "direction and start" "$(js .direction)/$(js .start)" "forward/$MATERIAL"
-  is "the start has its quantity" "$(js '.nodes[0].quantity')/$(js '.nodes[0].uom')" 120/KGM
+  is "the start has the quantity it was commissioned with" "$(js '.nodes[0].quantity')/$(js '.nodes[0].uom')" 500/KGM
   is "edges name their kind" "$(js '[.edges[].kind] | unique | join(",")')" aggregation,transformation
   is "the pallet's last place is the retailer" \
     "$(jq -r --arg p "$PALLET" '.nodes[] | select(.id == $p) | .last.bizLocation' "$BODY")" "$RETAILER"
