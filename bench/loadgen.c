@@ -1,7 +1,9 @@
 /* sy_loadgen: a load generator for suyuand (bench/README.md).
  *
  * It pre-signs single-event RECORD transactions (client work, done before the
- * clock starts, on every core), then submits them over many HTTP/1.1
+ * clock starts, on every core) -- or, with --events N, epcis.capture
+ * transactions whose payload is an EPCISDocument of N events from the
+ * synthetic supply chain of chain_gen.h -- then submits them over many HTTP/1.1
  * keep-alive connections to POST /v1/tx?wait=commit and measures what the node
  * acknowledges. `--check FILE` reads transaction ids back with GET /v1/tx/{id}.
  *
@@ -42,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain_gen.h"
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
 #include "core/tx.h"
@@ -76,6 +79,8 @@ typedef struct opts {
   int max_reconnects;
   int retries;
   int quiet;
+  int events;   /* --events: epcis.capture documents of this many events; 0 = RECORD */
+  long node_pid; /* --node-pid: read the node's CPU time from /proc around the run */
 } opts;
 
 static opts g_o;
@@ -919,6 +924,7 @@ typedef struct sign_task {
   size_t lo, hi;
   int rc;
   size_t payload_max;
+  uint64_t family; /* --events: first supply-chain family of the run */
 } sign_task;
 
 /* A single EPCIS 2.0 ObjectEvent (shipping), ~300 bytes of JSON, with a
@@ -943,22 +949,31 @@ static int make_payload(char *out, size_t cap, uint64_t serial, uint64_t ts_ms) 
 static void *sign_main(void *arg) {
   sign_task *t = arg;
   const sy_suite *s = sy_key_suite(t->key);
-  char payload[1024];
+  size_t cap = g_o.events ? (size_t)g_o.events * 1200 + 4096 : 1024;
+  char *payload = malloc(cap);
   sy_buf b = {0};
   struct timespec ts;
-  for (size_t i = t->lo; i < t->hi; i++) {
+  if (!payload) t->rc = SY_ENOMEM;
+  for (size_t i = t->lo; i < t->hi && payload; i++) {
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     uint64_t nonce = t->nonce_base + i;
-    int pl = make_payload(payload, sizeof payload, nonce, ms);
+    int pl;
+    if (g_o.events) { /* events [i*N, (i+1)*N) of the run's supply-chain stream */
+      cg_out o = {.p = payload, .cap = cap};
+      cg_document(&o, t->family, (uint64_t)i * (uint64_t)g_o.events, (uint32_t)g_o.events);
+      pl = o.over ? -1 : (int)o.len;
+    } else {
+      pl = make_payload(payload, cap, nonce, ms);
+    }
     if (pl < 0) {
       t->rc = SY_EINVAL;
       break;
     }
     if ((size_t)pl > t->payload_max) t->payload_max = (size_t)pl;
     sy_buf_reset(&b);
-    int rc = sy_key_sign_tx(t->key, &b, SY_TX_RECORD, t->chain, ms, nonce, (const uint8_t *)payload,
-                            (size_t)pl);
+    int rc = sy_key_sign_tx(t->key, &b, g_o.events ? SY_TX_EPCIS_CAPTURE : SY_TX_RECORD, t->chain,
+                            ms, nonce, (const uint8_t *)payload, (size_t)pl);
     if (rc) {
       t->rc = rc;
       break;
@@ -974,8 +989,26 @@ static void *sign_main(void *arg) {
     sy_slice sl = {j->env, b.len};
     s->hash(&sl, 1, j->id); /* the id the node must answer with: H(envelope) */
   }
+  free(payload);
   sy_buf_free(&b);
   return NULL;
+}
+
+/* The node's CPU time (user + system, all threads) from /proc/PID/stat, in
+ * seconds; -1 when unreadable. */
+static double proc_cpu_s(long pid) {
+  char path[64], buf[2048];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')'); /* comm may hold spaces */
+  unsigned long long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* ---- check mode input ------------------------------------------------------- */
@@ -1142,6 +1175,11 @@ static void usage(FILE *f) {
         "                        wait=commit within 30 s by default)\n"
         "      --max-reconnects N  consecutive failures before a connection is given up (8)\n"
         "      --retries N       resends of a tx after 503/507 or a lost connection (3)\n"
+        "      --events N        send epcis.capture transactions instead: an EPCISDocument\n"
+        "                        of N events (1..10000) each, from the synthetic supply\n"
+        "                        chain of bench/chain_gen.h; reports events/s as well\n"
+        "      --node-pid PID    the node's process id: report its CPU time (from /proc)\n"
+        "                        per acknowledged transaction and event\n"
         "      --json            print the results as one JSON object\n"
         "  -q, --quiet           no progress notes on stderr\n"
         "\n"
@@ -1222,7 +1260,7 @@ int main(int argc, char **argv) {
   g_o.threads = nproc() / 4 > 0 ? nproc() / 4 : 1;
   g_o.sign_threads = nproc();
   enum { O_NODE = 256, O_KEY, O_CHAIN, O_NOWAIT, O_ACK, O_CHECK, O_JSON, O_PRESIGN, O_SIGNT,
-         O_TIMEOUT, O_MAXRC, O_RETRIES };
+         O_TIMEOUT, O_MAXRC, O_RETRIES, O_EVENTS, O_NODEPID };
   static const struct option lo[] = {
       {"node", required_argument, 0, O_NODE},
       {"key", required_argument, 0, O_KEY},
@@ -1240,6 +1278,8 @@ int main(int argc, char **argv) {
       {"timeout", required_argument, 0, O_TIMEOUT},
       {"max-reconnects", required_argument, 0, O_MAXRC},
       {"retries", required_argument, 0, O_RETRIES},
+      {"events", required_argument, 0, O_EVENTS},
+      {"node-pid", required_argument, 0, O_NODEPID},
       {"quiet", no_argument, 0, 'q'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0},
@@ -1268,6 +1308,8 @@ int main(int argc, char **argv) {
       case O_TIMEOUT: g_o.timeout_s = (double)parse_num(optarg, "--timeout", 1, 3600); break;
       case O_MAXRC: g_o.max_reconnects = (int)parse_num(optarg, "--max-reconnects", 0, 1000); break;
       case O_RETRIES: g_o.retries = (int)parse_num(optarg, "--retries", 0, 100); break;
+      case O_EVENTS: g_o.events = (int)parse_num(optarg, "--events", 1, 10000); break;
+      case O_NODEPID: g_o.node_pid = (long)parse_num(optarg, "--node-pid", 1, 1LL << 31); break;
       case 'q': g_o.quiet = 1; break;
       case 'h': usage(stdout); return 0;
       default: usage(stderr); return EXIT_USAGE;
@@ -1332,6 +1374,12 @@ int main(int argc, char **argv) {
     uint64_t base = 0;
     if (getrandom(&base, sizeof base, 0) != (ssize_t)sizeof base) base = (uint64_t)time(NULL) << 20;
     base &= (1ULL << 62) - 1; /* fresh nonces per run, far from any counter */
+    /* --events: the run's own supply-chain families (identifiers, hence event
+     * hash ids, differ from any other run's), below chain_gen.h's 5,000,000. */
+    uint64_t family = 1000000 + (base >> 20) % 3000000;
+    if (g_o.events && family + ((uint64_t)g_njobs * (uint64_t)g_o.events) / CG_EVENTS_PER_FAMILY +
+                              1 >= 5000000)
+      die("too many events for one run (-n x --events)");
     int nt = g_o.sign_threads;
     if ((size_t)nt > g_njobs) nt = (int)g_njobs;
     sign_task *tasks = calloc((size_t)nt, sizeof *tasks);
@@ -1342,7 +1390,7 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     for (int i = 0; i < nt; i++) {
       tasks[i] = (sign_task){key, chain, base, g_njobs * (size_t)i / (size_t)nt,
-                             g_njobs * (size_t)(i + 1) / (size_t)nt, SY_OK, 0};
+                             g_njobs * (size_t)(i + 1) / (size_t)nt, SY_OK, 0, family};
       if (pthread_create(&th[i], NULL, sign_main, &tasks[i]) != 0) die("pthread_create failed");
     }
     for (int i = 0; i < nt; i++) {
@@ -1373,6 +1421,7 @@ int main(int argc, char **argv) {
   note("%s %s%s with %d connections on %d threads", g_o.check_file ? "GET" : "POST",
        g_o.check_file ? "/v1/tx/{id}" : "/v1/tx",
        g_o.check_file || g_o.no_wait ? "" : "?wait=commit", g_o.conns, nw);
+  double cpu0 = g_o.node_pid ? proc_cpu_s(g_o.node_pid) : -1;
   double t_start = now_s();
   if (g_o.duration > 0) g_deadline = t_start + g_o.duration;
   for (int i = 0, k = 0; i < nw; i++) {
@@ -1396,6 +1445,8 @@ int main(int argc, char **argv) {
     if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i]) != 0) die("pthread_create failed");
   for (int i = 0; i < nw; i++) pthread_join(ws[i].th, NULL);
   double t_end = now_s();
+  double cpu1 = g_o.node_pid ? proc_cpu_s(g_o.node_pid) : -1;
+  double node_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
   if (g_deadline > 0 && !g_o.check_file && atomic_load(&g_next_job) >= g_njobs &&
       t_end < g_deadline)
     note("ran out of pre-signed transactions %.1f s before -d ended; raise --presign",
@@ -1478,6 +1529,21 @@ int main(int argc, char **argv) {
       cJSON_AddNumberToObject(o, "acked", (double)acked);
       cJSON_AddNumberToObject(o, "wall_s", round(wall * 1000) / 1000);
       cJSON_AddNumberToObject(o, "tx_per_s", round(rate * 10) / 10);
+      if (g_o.events) {
+        cJSON_AddStringToObject(o, "tx_type", "epcis.capture");
+        cJSON_AddNumberToObject(o, "events_per_tx", g_o.events);
+        cJSON_AddNumberToObject(o, "events_acked", (double)acked * g_o.events);
+        cJSON_AddNumberToObject(o, "events_per_s", round(rate * g_o.events * 10) / 10);
+      }
+      if (node_cpu >= 0) {
+        cJSON_AddNumberToObject(o, "node_cpu_s", round(node_cpu * 100) / 100);
+        cJSON_AddNumberToObject(o, "node_cpu_us_per_tx",
+                                acked ? round(node_cpu / (double)acked * 1e7) / 10 : 0);
+        if (g_o.events)
+          cJSON_AddNumberToObject(
+              o, "node_cpu_us_per_event",
+              acked ? round(node_cpu / ((double)acked * g_o.events) * 1e7) / 10 : 0);
+      }
       cJSON_AddItemToObject(o, "latency_ms", pct_json(&pk));
       cJSON_AddItemToObject(o, "latency_all_ms", pct_json(&pa));
       cJSON *r = cJSON_AddObjectToObject(o, "responses");
@@ -1503,6 +1569,15 @@ int main(int argc, char **argv) {
                          : "200 committed, valid");
       printf("wall         %.3f s\n", wall);
       printf("throughput   %.1f tx/s (acked / wall)\n", rate);
+      if (g_o.events)
+        printf("events       %.1f events/s (%d-event epcis.capture documents, %lld events acked)\n",
+               rate * g_o.events, g_o.events, acked * g_o.events);
+      if (node_cpu >= 0)
+        printf("node CPU     %.2f s (user+sys, /proc/%ld/stat) = %.1f us per acked tx%s\n", node_cpu,
+               g_o.node_pid, acked ? node_cpu / (double)acked * 1e6 : 0, "");
+      if (node_cpu >= 0 && g_o.events && acked)
+        printf("             %.1f us per acked event\n",
+               node_cpu / ((double)acked * g_o.events) * 1e6);
       printf("latency      p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  (%zu acked)\n",
              pk.p50, pk.p90, pk.p99, pk.max, pk.n);
       printf("responses    200-valid %lld  200-invalid %lld  202 %lld  4xx %lld  5xx %lld "

@@ -474,6 +474,7 @@ enum route {
   R_STATUS,  /* GET /v1/status */
   R_HEALTH,  /* GET /health */
   R_MEMBERS, /* GET /v1/members */
+  R_NODES,   /* GET /v1/nodes */
   R_VERIFY,  /* GET /v1/verify */
   R_METRICS, /* GET /metrics */
   /* GS1 EPCIS 2.0 REST binding, also under /epcis/ (routes_epcis.c) */
@@ -500,6 +501,7 @@ static enum route match(const char *path, const char **arg) {
                {"/v1/status", R_STATUS},
                {"/health", R_HEALTH},
                {"/v1/members", R_MEMBERS},
+               {"/v1/nodes", R_NODES},
                {"/v1/verify", R_VERIFY},
                {"/metrics", R_METRICS},
                {"/v1/trace/forward", R_TRACE_FWD},
@@ -807,11 +809,35 @@ static void tx_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
                      idhex);
       break;
     }
-    case SY_EBUSY:
+    case SY_EBUSY: {
       rs->retry_after = 1;
-      sy_api_problem(r, rs, 503, "overloaded", rq->path,
-                     "the ordering backlog is full; retry shortly");
+      sy_orderer *ord = sy_pipeline_orderer(r->pipe);
+      sy_etcd_status *es = sy_orderer_is_etcd(ord) ? malloc(sizeof *es) : NULL;
+      if (es && sy_etcd_orderer_status(ord, es) == SY_OK && es->put_failures) {
+        char why[256];
+        clean_cstr(why, sizeof why, es->last_error, 200);
+        sy_api_problem(r, rs, 503, "ordering-unavailable", rq->path,
+                       "the ordering service did not take the transaction (%s); nothing was "
+                       "acknowledged; retry",
+                       why);
+      } else {
+        sy_api_problem(r, rs, 503, "overloaded", rq->path,
+                       "the ordering backlog is full; retry shortly");
+      }
+      free(es);
       break;
+    }
+    case SY_EDIVERGED: {
+      sy_orderer *ord = sy_pipeline_orderer(r->pipe);
+      sy_etcd_status *es = sy_orderer_is_etcd(ord) ? malloc(sizeof *es) : NULL;
+      char why[256] = "this node's ledger diverges from the cluster";
+      if (es && sy_etcd_orderer_status(ord, es) == SY_OK && es->alarm_msg[0])
+        clean_cstr(why, sizeof why, es->alarm_msg, 250);
+      free(es);
+      rs->retry_after = 60;
+      sy_api_problem(r, rs, 503, "diverged", rq->path, "writes refused: %s", why);
+      break;
+    }
     case SY_ESTORAGE:
     case SY_EIO:
       rs->retry_after = 1;
@@ -961,6 +987,53 @@ static void tx_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, cons
 
 /* ---- GET /v1/blocks/{height|latest} ------------------------------------------------ */
 
+/* GET /v1/blocks/{h}/raw: the whole block in the exchange format
+ * (docs/format.md#raw-block) for peers that catch up. */
+static void block_raw_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, uint64_t h) {
+  sy_buf raw = {0};
+  int rc = sy_ledger_block_raw(r->ledger, h, &raw);
+  if (rc == SY_OK && raw.err) rc = raw.err;
+  if (rc != SY_OK) {
+    sy_buf_free(&raw);
+    problem_err(r, rs, rc, rq->path, "block");
+    return;
+  }
+  size_t len = 0;
+  uint8_t *p = sy_buf_take(&raw, &len);
+  if (!p) {
+    resp_oom(rs);
+    return;
+  }
+  free(rs->body);
+  rs->status = 200;
+  rs->content_type = "application/octet-stream";
+  rs->body = (char *)p;
+  rs->body_len = len;
+}
+
+/* GET /v1/blocks/{h}/attestations: every node's seal of the block we hold
+ * (SPEC G2: a proof carries several organisations' signatures). */
+static void block_att_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, uint64_t h) {
+  sy_block_info bi;
+  memset(&bi, 0, sizeof bi);
+  int rc = sy_ledger_get_block(r->ledger, h, &bi);
+  if (rc != SY_OK) {
+    problem_err(r, rs, rc, rq->path, "block");
+    return;
+  }
+  jb b = {0};
+  cJSON *o = cJSON_CreateObject();
+  j_u64(&b, o, "height", bi.hdr.height);
+  j_hex(&b, o, "hash", bi.hash, SY_HASH_LEN);
+  j_hex(&b, o, "results_hash", bi.hdr.results_hash, SY_HASH_LEN);
+  uint8_t msg[4 + 8 + 64];
+  sy_attestation_msg(bi.hdr.height, bi.hash, bi.hdr.results_hash, msg);
+  j_hex(&b, o, "message", msg, sizeof msg);
+  put_attestations(&b, o, &bi);
+  sy_block_info_free(&bi);
+  resp_json(rs, 200, o, &b);
+}
+
 static void block_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, const char *arg) {
   sy_tip tip;
   int rc = sy_ledger_tip(r->ledger, &tip);
@@ -969,9 +1042,24 @@ static void block_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, c
     return;
   }
   uint64_t h;
-  if (strcmp(arg, "latest") == 0) {
+  /* {h}/raw and {h}/attestations */
+  const char *slash = strchr(arg, '/');
+  int sub = 0; /* 1 raw, 2 attestations */
+  size_t hl = strlen(arg);
+  if (slash) {
+    hl = (size_t)(slash - arg);
+    if (strcmp(slash, "/raw") == 0) {
+      sub = 1;
+    } else if (strcmp(slash, "/attestations") == 0) {
+      sub = 2;
+    } else {
+      sy_api_problem(r, rs, 404, "not-found", rq->path, "no such route");
+      return;
+    }
+  }
+  if (hl == 6 && strncmp(arg, "latest", 6) == 0) {
     h = tip.height;
-  } else if (parse_u64(arg, strlen(arg), &h) != 0) {
+  } else if (parse_u64(arg, hl, &h) != 0) {
     sy_api_problem(r, rs, 400, "invalid-height", rq->path,
                    "a height is a decimal number from 0 to 18446744073709551615, or \"latest\"");
     return;
@@ -979,6 +1067,14 @@ static void block_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, c
   if (h > tip.height) { /* never ask the store about heights it cannot hold */
     sy_api_problem(r, rs, 404, "not-found", rq->path,
                    "no block at height %" PRIu64 "; the tip is at %" PRIu64, h, tip.height);
+    return;
+  }
+  if (sub == 1) {
+    block_raw_get(r, rq, rs, h);
+    return;
+  }
+  if (sub == 2) {
+    block_att_get(r, rq, rs, h);
     return;
   }
   sy_block_info bi;
@@ -1041,6 +1137,73 @@ static void health_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
   (void)rq;
 }
 
+static const char *alarm_name(int a) {
+  switch (a) {
+    case SY_ALARM_NONE: return NULL;
+    case SY_ALARM_PEER_DIVERGED: return "peer_diverged";
+    case SY_ALARM_SELF_DIVERGED: return "self_diverged";
+    case SY_ALARM_ETCD_BEHIND: return "etcd_mismatch";
+    default: return "unknown";
+  }
+}
+
+/* The etcd ordering service's view (issue #4; SPEC M5a): nothing for solo. */
+static void put_cluster(jb *b, cJSON *o, sy_pipeline *pipe) {
+  sy_orderer *ord = sy_pipeline_orderer(pipe);
+  if (!sy_orderer_is_etcd(ord)) return;
+  sy_etcd_status *es = malloc(sizeof *es);
+  if (!es || sy_etcd_orderer_status(ord, es) != SY_OK) {
+    free(es);
+    b->oom = 1;
+    return;
+  }
+  char t[300];
+  cJSON *c = j_obj(b, o, "cluster");
+  j_bool(b, c, "connected", es->connected);
+  clean_cstr(t, sizeof t, es->endpoint, 255);
+  j_str(b, c, "etcd_endpoint", t);
+  j_u64(b, c, "ordering_revision", es->ordering_revision);
+  j_u64(b, c, "last_log_revision", es->last_log_revision);
+  j_u64(b, c, "applied_revision", es->applied_revision);
+  j_u64(b, c, "lag", es->last_log_revision > es->applied_revision
+                         ? es->last_log_revision - es->applied_revision : 0);
+  j_u64(b, c, "lag_batches", es->lag);
+  j_u64(b, c, "compact_revision", es->compact_revision);
+  j_str(b, c, "alarm", alarm_name(es->alarm));
+  if (es->alarm) {
+    clean_cstr(t, sizeof t, es->alarm_msg, 255);
+    j_str(b, c, "alarm_detail", t);
+    j_u64(b, c, "alarm_height", es->alarm_height);
+  }
+  j_bool(b, c, "accepting_writes",
+         es->alarm != SY_ALARM_SELF_DIVERGED && es->alarm != SY_ALARM_ETCD_BEHIND);
+  j_u64(b, c, "batches_proposed", es->batches_proposed);
+  j_u64(b, c, "batches_applied", es->batches_applied);
+  j_u64(b, c, "batches_rejected", es->batches_rejected);
+  j_u64(b, c, "put_failures", es->put_failures);
+  j_u64(b, c, "catchup_blocks", es->catchup_blocks);
+  j_u64(b, c, "attestations_stored", es->attestations_stored);
+  j_u64(b, c, "attestations_rejected", es->attestations_rejected);
+  j_u64(b, c, "divergences", es->divergences);
+  clean_cstr(t, sizeof t, es->last_error, 255);
+  if (t[0]) j_str(b, c, "last_error", t);
+  cJSON *peers = j_arr(b, c, "peers");
+  for (size_t i = 0; peers && i < es->npeers; i++) {
+    const sy_etcd_peer *p = &es->peers[i];
+    cJSON *po = j_obj(b, peers, NULL);
+    j_str(b, po, "node", p->node);
+    clean_cstr(t, sizeof t, p->address, 256);
+    j_str(b, po, "address", t[0] ? t : NULL);
+    j_bool(b, po, "live", p->live);
+    j_bool(b, po, "registered", p->registered);
+    j_u64(b, po, "applied_revision", p->applied_revision);
+    j_u64(b, po, "height", p->height);
+    j_u64(b, po, "attested_height", p->attested_height);
+    j_bool(b, po, "diverged", p->diverged);
+  }
+  free(es);
+}
+
 static void status_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
   sy_tip tip;
   int rc = sy_ledger_tip(r->ledger, &tip);
@@ -1082,6 +1245,7 @@ static void status_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
   j_u64(&b, o, "uptime_s", (mono_ms() - r->started_ms) / 1000);
   j_str(&b, o, "version", r->version);
   j_str(&b, o, "last_error", st.last_error != SY_OK ? sy_err_name(st.last_error) : NULL);
+  put_cluster(&b, o, r->pipe);
   resp_json(rs, 200, o, &b);
 }
 
@@ -1143,6 +1307,43 @@ static void members_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
   if (rc != SY_OK && !b.oom) {
     cJSON_Delete(o);
     problem_err(r, rs, rc, rq->path, "members");
+    return;
+  }
+  resp_json(rs, 200, o, &b);
+}
+
+static int node_cb(void *ctx, const sy_node_info *n) {
+  members_ctx *mc = ctx;
+  jb *b = mc->b;
+  cJSON *o = j_obj(b, mc->arr, NULL);
+  if (!o) return 1;
+  j_hex(b, o, "key_id", n->key_id, SY_KEYID_LEN);
+  j_text(b, o, "org", (const uint8_t *)n->org, strnlen(n->org, sizeof n->org));
+  j_hex(b, o, "public_key", n->pk, n->pk_len < SY_PK_MAX ? n->pk_len : SY_PK_MAX);
+  j_text(b, o, "address", (const uint8_t *)n->address, strnlen(n->address, sizeof n->address));
+  j_bool(b, o, "removed", n->removed);
+  j_u64(b, o, "added_height", n->added_height);
+  if (n->removed)
+    j_u64(b, o, "removed_height", n->removed_height);
+  else
+    j_null(b, o, "removed_height");
+  return b->oom;
+}
+
+/* GET /v1/nodes: the node registry (SPEC M8). */
+static void nodes_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
+  jb b = {0};
+  cJSON *o = cJSON_CreateObject();
+  members_ctx mc = {&b, j_arr(&b, o, "nodes")};
+  if (!mc.arr) {
+    cJSON_Delete(o);
+    resp_oom(rs);
+    return;
+  }
+  int rc = sy_ledger_list_nodes(r->ledger, node_cb, &mc);
+  if (rc != SY_OK && !b.oom) {
+    cJSON_Delete(o);
+    problem_err(r, rs, rc, rq->path, "nodes");
     return;
   }
   resp_json(rs, 200, o, &b);
@@ -1225,6 +1426,35 @@ static void metrics_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
     GAUGE("suyuan_members", "Members on the chain, revoked or not.", c.members);
     GAUGE("suyuan_active_members", "Members not revoked.", c.active_members);
     GAUGE("suyuan_nodes", "Nodes on the chain.", c.nodes);
+  }
+  {
+    sy_orderer *ord = sy_pipeline_orderer(r->pipe);
+    sy_etcd_status *es = sy_orderer_is_etcd(ord) ? malloc(sizeof *es) : NULL;
+    if (es && sy_etcd_orderer_status(ord, es) == SY_OK) {
+      GAUGE("suyuan_consensus_alarm",
+            "0 none, 1 a peer diverges, 2 this node diverges (writes refused), 3 etcd mismatch.",
+            es->alarm);
+      GAUGE("suyuan_etcd_connected", "1 while the log watch is established.", es->connected);
+      GAUGE("suyuan_etcd_ordering_revision", "etcd's revision at the last contact.",
+            es->ordering_revision);
+      GAUGE("suyuan_etcd_applied_revision", "Revision of the last applied batch.",
+            es->applied_revision);
+      GAUGE("suyuan_etcd_lag_batches", "Batches seen on the log, not yet applied.", es->lag);
+      COUNTER("suyuan_etcd_batches_proposed_total", "Batches this node put on the log.",
+              es->batches_proposed);
+      COUNTER("suyuan_etcd_batches_rejected_total", "Log entries skipped (bad signature, "
+              "malformed).", es->batches_rejected);
+      COUNTER("suyuan_etcd_put_failures_total", "Batches etcd did not take.", es->put_failures);
+      COUNTER("suyuan_catchup_blocks_total", "Blocks fetched from peers.", es->catchup_blocks);
+      COUNTER("suyuan_attestations_stored_total", "Other nodes' attestations stored.",
+              es->attestations_stored);
+      COUNTER("suyuan_divergences_total", "Attestations signed over a different block.",
+              es->divergences);
+      size_t live = 0;
+      for (size_t i = 0; i < es->npeers; i++) live += es->peers[i].live;
+      GAUGE("suyuan_peers_live", "Peers announced under a live lease.", live);
+    }
+    free(es);
   }
   GAUGE("suyuan_uptime_seconds", "Seconds since the API started.",
         (mono_ms() - r->started_ms) / 1000);
@@ -1316,6 +1546,7 @@ void sy_api_route(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
     case R_STATUS: status_get(r, rq, rs); break;
     case R_HEALTH: health_get(r, rq, rs); break;
     case R_MEMBERS: members_get(r, rq, rs); break;
+    case R_NODES: nodes_get(r, rq, rs); break;
     case R_VERIFY: verify_get(r, rq, rs); break;
     case R_METRICS: metrics_get(r, rq, rs); break;
     case R_CAPTURE:

@@ -8,6 +8,8 @@
  * cli_trace.c  trace backward|forward|history, recall, events
  * cli_token.c  token create|list|revoke (node-local Bearer token files)
  * cli_epcis.c  epcis hash (offline event hash ids)
+ * cli_node.c   node add|remove|list (node registry, SPEC M8)
+ * cli_cluster.c cluster up|down (a local etcd cluster and peers for development)
  *
  * The tool uses only public APIs: the HTTP API through client.h, and the
  * core/crypto/ledger headers for signing and offline verify. */
@@ -151,6 +153,8 @@ int cli_cmd_recall(cli *c, int argc, char **argv);
 int cli_cmd_events(cli *c, int argc, char **argv);
 int cli_cmd_token(cli *c, int argc, char **argv);
 int cli_cmd_epcis(cli *c, int argc, char **argv);
+int cli_cmd_node(cli *c, int argc, char **argv);
+int cli_cmd_cluster(cli *c, int argc, char **argv);
 
 /* `suyuan epcis ...` (cli_epcis.c): parses its own options from argv[1..];
  * argv[0] is "epcis". Returns an exit code. */

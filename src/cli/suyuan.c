@@ -36,6 +36,13 @@ static const char MAIN_HELP[] =
     "  member revoke  revoke a member key\n"
     "  member list    list members and their roles\n"
     "\n"
+    "Nodes and clusters (SPEC M8):\n"
+    "  node add       register a peer's node key in an organisation\n"
+    "  node remove    deregister a node\n"
+    "  node list      list registered nodes\n"
+    "  cluster up     start a local 3-member etcd cluster and N peers (development)\n"
+    "  cluster down   stop exactly the processes 'cluster up' started\n"
+    "\n"
     "Transactions:\n"
     "  tx sign        sign a transaction into a file, without sending it\n"
     "  tx send        send a signed transaction file and wait for its block\n"
@@ -435,7 +442,7 @@ static const command COMMANDS[] = {
     {"tx", cli_cmd_tx},         {"block", cli_cmd_block},     {"status", cli_cmd_status},
     {"verify", cli_cmd_verify}, {"capture", cli_cmd_capture}, {"trace", cli_cmd_trace},
     {"recall", cli_cmd_recall}, {"events", cli_cmd_events},   {"token", cli_cmd_token},
-    {"epcis", cli_cmd_epcis},
+    {"epcis", cli_cmd_epcis},   {"node", cli_cmd_node},       {"cluster", cli_cmd_cluster},
 };
 
 /* `epcis` parses its own options (cli_epcis.c); the global ones given before

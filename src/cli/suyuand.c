@@ -43,7 +43,7 @@
 static const char USAGE[] =
     "usage: suyuand --data DIR [options]\n"
     "\n"
-    "Runs a Suyuan node: ledger, solo orderer and HTTP API.\n"
+    "Runs a Suyuan node: ledger, orderer (solo, or an etcd cluster) and HTTP API.\n"
     "\n"
     "  --data DIR              node directory (required)\n"
     "  --listen HOST:PORT      address to serve on (default 127.0.0.1:7420; port 0 picks a\n"
@@ -60,6 +60,11 @@ static const char USAGE[] =
     "  --batch-ms N            or N ms after its first transaction (default 2; 0: do\n"
     "                          not wait for more)\n"
     "  --addr-file FILE        once serving, write the base URL to FILE (atomically)\n"
+    "  --etcd URL[,URL...]     order through the etcd cluster at these client URLs (a\n"
+    "                          consortium cluster, docs/consensus.md); absent: solo\n"
+    "  --etcd-prefix P         etcd key prefix (default /suyuan)\n"
+    "  --advertise URL         base URL other peers reach this node's API at (default:\n"
+    "                          the listening address)\n"
     "  --help                  show this help\n"
     "  --version               show the version\n"
     "\n"
@@ -76,6 +81,9 @@ typedef struct config {
   size_t block_txs;
   unsigned batch_ms;
   int auth_reads;
+  const char *etcd;      /* NULL: solo */
+  const char *etcd_prefix;
+  const char *advertise;
 } config;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -157,6 +165,9 @@ static int parse_args(int argc, char **argv, config *cfg) {
     O_BATCH,
     O_ADDR,
     O_AUTH_READS,
+    O_ETCD,
+    O_ETCD_PREFIX,
+    O_ADVERTISE,
     O_HELP,
     O_VERSION
   };
@@ -171,6 +182,9 @@ static int parse_args(int argc, char **argv, config *cfg) {
       {"batch-ms", required_argument, NULL, O_BATCH},
       {"addr-file", required_argument, NULL, O_ADDR},
       {"auth-reads", no_argument, NULL, O_AUTH_READS},
+      {"etcd", required_argument, NULL, O_ETCD},
+      {"etcd-prefix", required_argument, NULL, O_ETCD_PREFIX},
+      {"advertise", required_argument, NULL, O_ADVERTISE},
       {"help", no_argument, NULL, O_HELP},
       {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0},
@@ -212,6 +226,21 @@ static int parse_args(int argc, char **argv, config *cfg) {
         break;
       case O_ADDR: cfg->addr_file = optarg; break;
       case O_AUTH_READS: cfg->auth_reads = 1; break;
+      case O_ETCD:
+        if (!*optarg) return usage_error("--etcd takes URL[,URL...]");
+        cfg->etcd = optarg;
+        break;
+      case O_ETCD_PREFIX:
+        if (optarg[0] != '/' || strlen(optarg) > 100)
+          return usage_error("--etcd-prefix takes a key prefix starting with '/'");
+        cfg->etcd_prefix = optarg;
+        break;
+      case O_ADVERTISE:
+        if ((strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) ||
+            strlen(optarg) > 256)
+          return usage_error("--advertise takes an http:// or https:// URL");
+        cfg->advertise = optarg;
+        break;
       case O_HELP: fputs(USAGE, stdout); return 0;
       case O_VERSION: printf("suyuand %s\n", SY_VERSION); return 0;
       case ':': return usage_error("%s needs a value", argv[optind - 1]);
@@ -447,16 +476,34 @@ int main(int argc, char **argv) {
   logf_("chain %s at height %" PRIu64 ", node key %s, ledger %s", sy_ledger_chain_id(ledger),
         tip.height, key_hex, cfg.ledger);
 
-  sy_solo_opts so;
-  memset(&so, 0, sizeof so);
-  so.max_block_txs = cfg.block_txs;
-  so.batch_wait_ms = cfg.batch_ms;
-  so.max_backlog = DEFAULT_MAX_BACKLOG;
-  so.proposer = sy_key_id_of(key);
-  rc = sy_solo_new(&so, &orderer);
-  if (rc != SY_OK) {
-    logf_("cannot create the solo orderer: %s", sy_strerror(rc));
-    goto out;
+  if (cfg.etcd) {
+    sy_etcd_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.endpoints = cfg.etcd;
+    eo.prefix = cfg.etcd_prefix;
+    eo.advertise_url = cfg.advertise;
+    eo.max_batch_txs = cfg.block_txs;
+    eo.batch_wait_ms = cfg.batch_ms;
+    eo.max_backlog = DEFAULT_MAX_BACKLOG;
+    err[0] = 0;
+    rc = sy_etcd_orderer_new(&eo, ledger, key, &orderer, err, sizeof err);
+    if (rc != SY_OK) {
+      logf_("cannot create the etcd orderer: %s", err[0] ? err : sy_strerror(rc));
+      goto out;
+    }
+    logf_("ordering through etcd at %s", cfg.etcd);
+  } else {
+    sy_solo_opts so;
+    memset(&so, 0, sizeof so);
+    so.max_block_txs = cfg.block_txs;
+    so.batch_wait_ms = cfg.batch_ms;
+    so.max_backlog = DEFAULT_MAX_BACKLOG;
+    so.proposer = sy_key_id_of(key);
+    rc = sy_solo_new(&so, &orderer);
+    if (rc != SY_OK) {
+      logf_("cannot create the solo orderer: %s", sy_strerror(rc));
+      goto out;
+    }
   }
   rc = sy_pipeline_new(ledger, orderer, cfg.max_tx_bytes, &pipe);
   if (rc != SY_OK) {
@@ -482,6 +529,8 @@ int main(int argc, char **argv) {
     goto out;
   }
 
+  /* Peers fetch blocks from the URL this node announces. */
+  if (cfg.etcd && !cfg.advertise) sy_etcd_orderer_set_advertise(orderer, sy_api_url(api));
   /* The socket is accepting now: announce it. */
   printf("suyuand: listening on %s\n", sy_api_url(api));
   fflush(stdout);

@@ -58,8 +58,97 @@ typedef struct sy_solo_opts {
 
 int sy_solo_new(const sy_solo_opts *opts, sy_orderer **out);
 
+/* ---- etcd: the ordering service of a cluster (docs/consensus.md) ----------
+ * Each peer batches what it receives, signs the batch with its node key and
+ * appends it with one put under <prefix>/<chain>/log/; etcd's revision order
+ * is the chain's order. Every peer watches the log from its last applied
+ * revision and delivers each batch, with its revision as the position. */
+typedef struct sy_etcd_opts {
+  const char *endpoints;      /* "http://127.0.0.1:2379,http://…" (required); copied */
+  const char *prefix;         /* key prefix; NULL = "/suyuan"; copied */
+  const char *advertise_url;  /* this node's HTTP API base URL, announced for discovery
+                                 and block sync; NULL = none; copied */
+  size_t max_batch_txs;       /* per batch (default 4096) */
+  size_t max_batch_bytes;     /* encoded batch (default 1 MiB; etcd refuses > 1.5 MiB) */
+  unsigned batch_wait_ms;     /* wait this long for a short batch to fill (default 2) */
+  size_t max_backlog;         /* refuse submissions past this (default 200000) */
+  unsigned lease_ttl_s;       /* peer lease (default 10) */
+  unsigned request_timeout_ms;/* one etcd request (default 5000) */
+  unsigned janitor_ms;        /* janitor period (default 10000); 0 = default */
+  int no_janitor;             /* 1: never delete or compact (tests) */
+  unsigned catchup_attestations; /* attestations a block fetched from a peer must carry,
+                                    from distinct registered nodes other than us; 0 =
+                                    min(2, other active nodes) */
+} sy_etcd_opts;
+
+/* Creates the etcd orderer. ledger and node_key are borrowed until destroy:
+ * the orderer reads the ledger (tip, node registry), appends blocks fetched
+ * from peers and attestations on its deliver thread (the single writer),
+ * and signs batches and attestations with node_key. No connection is made
+ * before start; start never fails because etcd is unreachable (the peer
+ * keeps retrying and reports it in its status).
+ * SY_EINVAL (no endpoints, bad URL) with a message in err; SY_ENOMEM. */
+int sy_etcd_orderer_new(const sy_etcd_opts *opts, sy_ledger *ledger, const sy_key *node_key,
+                        sy_orderer **out, char *err, size_t errlen);
+
+#define SY_ETCD_MAX_PEERS 64
+
+typedef struct sy_etcd_peer {
+  char node[2 * SY_KEYID_LEN + 1]; /* key id, hex */
+  char address[257];               /* announced HTTP API URL */
+  uint64_t applied_revision, height;
+  uint64_t attested_height;        /* last height whose attestation matched ours */
+  int live;                        /* announced under a live lease */
+  int registered;                  /* an active node in the registry */
+  int diverged;                    /* signed a block that differs from ours */
+} sy_etcd_peer;
+
+enum { SY_ALARM_NONE = 0, SY_ALARM_PEER_DIVERGED = 1, SY_ALARM_SELF_DIVERGED = 2,
+       SY_ALARM_ETCD_BEHIND = 3 };
+
+typedef struct sy_etcd_status {
+  int connected;                 /* the log watch is established */
+  char endpoint[256];            /* etcd endpoint in use */
+  uint64_t ordering_revision;    /* etcd's revision at the last contact */
+  uint64_t last_log_revision;    /* newest batch seen on the log */
+  uint64_t applied_revision;     /* position of the last applied batch */
+  uint64_t lag;                  /* batches seen but not yet applied */
+  uint64_t compact_revision;     /* last compaction seen or made */
+  int alarm;                     /* SY_ALARM_*; SELF_DIVERGED and ETCD_BEHIND refuse writes */
+  uint64_t alarm_height;
+  char alarm_msg[256];
+  uint64_t batches_proposed, batches_applied, batches_rejected, put_failures;
+  uint64_t catchup_blocks, attestations_stored, attestations_rejected, divergences;
+  char last_error[256];
+  size_t npeers;
+  sy_etcd_peer peers[SY_ETCD_MAX_PEERS];
+} sy_etcd_status;
+
+/* Sets the URL announced to peers (when the API's port is known only after
+ * it started); url copied. SY_EINVAL when o is not an etcd orderer. */
+int sy_etcd_orderer_set_advertise(sy_orderer *o, const char *url);
+/* Fills *out. SY_EINVAL when o is not an etcd orderer. Thread-safe. */
+int sy_etcd_orderer_status(sy_orderer *o, sy_etcd_status *out);
+/* 1 when o is an etcd orderer. */
+int sy_orderer_is_etcd(const sy_orderer *o);
+
 /* ---- pipeline: admission -> orderer -> ledger -> waiters ----------------- */
 typedef struct sy_pipeline sy_pipeline;
+
+/* For orderers: completes pending[0..n) without a block — their waiters get
+ * err (e.g. SY_EBUSY when the ordering service could not take the batch).
+ * ctx is the one given to the orderer's start. Thread-safe. A transaction
+ * failed this way may still be ordered later if the service took it after
+ * all (an unclear failure): never a false acknowledgement, at worst a false
+ * refusal, and a retry is recorded duplicate_tx. */
+void sy_pipeline_fail(void *ctx, sy_pending *const *pending, size_t n, int err);
+/* For orderers that apply a block of their own batch by another path (the
+ * etcd orderer's catch-up from peers): completes pending[0..n) as committed
+ * at height with flags[i] as each one's reason. Thread-safe. */
+void sy_pipeline_complete(void *ctx, sy_pending *const *pending, size_t n, uint64_t height,
+                          const uint16_t *flags);
+/* The orderer the pipeline drives (borrowed). */
+sy_orderer *sy_pipeline_orderer(sy_pipeline *p);
 
 /* ledger and orderer are borrowed; the pipeline starts the orderer and
  * sy_pipeline_free stops it; the caller destroys the orderer afterwards. */

@@ -183,3 +183,35 @@ void sy_pipeline_stats_get(sy_pipeline *p, sy_pipeline_stats *s) {
 }
 
 const char *sy_pipeline_orderer_name(sy_pipeline *p) { return p->orderer->ops->name; }
+
+sy_orderer *sy_pipeline_orderer(sy_pipeline *p) { return p->orderer; }
+
+void sy_pipeline_fail(void *ctx, sy_pending *const *pending, size_t n, int err) {
+  sy_pipeline *p = ctx;
+  pthread_mutex_lock(&p->mu);
+  for (size_t i = 0; i < n; i++) {
+    sy_pending *pd = pending[i];
+    if (!pd || pd->done) continue;
+    pd->done = 1;
+    pd->err = err;
+    pthread_cond_signal(&pd->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+}
+
+void sy_pipeline_complete(void *ctx, sy_pending *const *pending, size_t n, uint64_t height,
+                          const uint16_t *flags) {
+  sy_pipeline *p = ctx;
+  pthread_mutex_lock(&p->mu);
+  for (size_t i = 0; i < n; i++) {
+    sy_pending *pd = pending[i];
+    if (!pd || pd->done) continue;
+    pd->done = 1;
+    pd->err = SY_OK;
+    pd->height = height;
+    pd->index = (uint32_t)i;
+    pd->reason = flags[i];
+    pthread_cond_signal(&pd->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+}

@@ -132,7 +132,8 @@ typedef struct sy_commit_info {
 } sy_commit_info;
 
 /* Applies the batch as the next block, durably (one SQLite transaction, one
- * fsync), and seals it with the node key. flags_out[0..n) receives each
+ * fsync), and seals it with the node key when that key is a registered,
+ * active node once the block is applied. flags_out[0..n) receives each
  * transaction's reason code (0 = valid). On error nothing was written:
  * SY_ENOSPC (disk full), SY_ESTORAGE (I/O), SY_ENOMEM, SY_EINVAL. */
 int sy_ledger_append(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_commit_info *info);
@@ -144,13 +145,21 @@ int sy_ledger_append_expect(sy_ledger *l, const sy_batch *b, const uint8_t expec
                             uint16_t *flags, sy_commit_info *info);
 
 /* Stores another node's attestation of our block at height after checking
- * it: SY_EPERM when the node is not registered, SY_ENOTFOUND when we have
+ * it: SY_EPERM when the node was not a registered, active node at that
+ * height (verify checks seals against the registry of each block), SY_ENOTFOUND when we have
  * no block there yet, SY_EBADSIG when the signature does not verify over
  * OUR (height, hash, results hash) — *matches = 0 then: either a forgery
  * or the other node computed a different block (divergence, SPEC M5a).
  * Writer-side: call from the thread that appends. */
 int sy_ledger_add_attestation(sy_ledger *l, uint64_t height, const uint8_t node[SY_KEYID_LEN],
                               const uint8_t *sig, size_t sig_len, int *matches);
+
+/* sy_ledger_add_attestation for n attestations in one SQLite transaction
+ * (one fsync): results[i] receives each one's code. Returns SY_OK, or the
+ * storage error that rolled all of them back. Writer-side. */
+int sy_ledger_add_attestations(sy_ledger *l, size_t n, const uint64_t *heights,
+                               const uint8_t (*nodes)[SY_KEYID_LEN], const uint8_t *const *sigs,
+                               const size_t *sig_lens, int *results);
 
 /* ---- queries ---------------------------------------------------------------- */
 typedef struct sy_tx_info {

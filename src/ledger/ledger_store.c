@@ -586,7 +586,22 @@ static int append_locked(sy_ledger *l, const sy_batch *b, uint16_t *flags, sy_co
     sy_store_u64(v, b->position);
     if ((rc = sy_ls_meta_put(l, "position", v, 8))) goto rollback;
   }
+  /* Seal only as a registered, active node (as of this block): a seal by
+   * any other key is noise that verify would rightly refuse (a peer that is
+   * not registered yet, or catches up on blocks from before it joined). */
+  int registered = 0;
   if (l->node_key) {
+    sqlite3_bind_blob(l->get_node_w, 1, sy_key_id_of(l->node_key), SY_KEYID_LEN, SQLITE_STATIC);
+    int src = sqlite3_step(l->get_node_w);
+    registered = src == SQLITE_ROW && sqlite3_column_int(l->get_node_w, 1) == 0;
+    sqlite3_reset(l->get_node_w);
+    sqlite3_clear_bindings(l->get_node_w);
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+      rc = sy_ls_err(l->db, src, l->err, sizeof l->err, "read node");
+      goto rollback;
+    }
+  }
+  if (l->node_key && registered) {
     uint8_t sig[SY_SIG_MAX];
     size_t sig_len = 0;
     seal(l, &h, hash, sig, &sig_len);
@@ -725,13 +740,55 @@ out:
 }
 
 int sy_ledger_add_attestation(sy_ledger *l, uint64_t height, const uint8_t node[SY_KEYID_LEN],
+                              const uint8_t *sig, size_t sig_len, int *matches);
+
+int sy_ledger_add_attestations(sy_ledger *l, size_t n, const uint64_t *heights,
+                               const uint8_t (*nodes)[SY_KEYID_LEN], const uint8_t *const *sigs,
+                               const size_t *sig_lens, int *results) {
+  if (l->read_only || !l->db) return SY_EINVAL;
+  if (n == 0) return SY_OK;
+  int rc = step_done(l, l->begin, "begin");
+  if (rc) return rc;
+  for (size_t i = 0; i < n; i++) {
+    int m = 0;
+    results[i] = sy_ledger_add_attestation(l, heights[i], nodes[i], sigs[i], sig_lens[i], &m);
+    if (results[i] == SY_ESTORAGE || results[i] == SY_ENOSPC || results[i] == SY_ENOMEM) {
+      rc = results[i];
+      break;
+    }
+  }
+  if (!rc) rc = step_done(l, l->commit, "commit");
+  if (rc) {
+    sqlite3_step(l->rollback);
+    sqlite3_reset(l->rollback);
+  }
+  return rc;
+}
+
+int sy_ledger_add_attestation(sy_ledger *l, uint64_t height, const uint8_t node[SY_KEYID_LEN],
                               const uint8_t *sig, size_t sig_len, int *matches) {
   if (l->read_only || !l->db || sig_len == 0 || sig_len > SY_SIG_MAX) return SY_EINVAL;
   uint8_t pk[SY_PK_MAX];
   size_t pk_len = 0;
-  int active = 0;
-  int rc = sy_ledger_node_key(l, node, pk, &pk_len, &active);
-  if (rc) return rc == SY_ENOTFOUND ? SY_EPERM : rc;
+  /* The node must have been registered at that height (verify checks seals
+   * against the registry as it was at each block). */
+  sqlite3_stmt *st = NULL;
+  int rc = SY_EPERM;
+  if (sqlite3_prepare_v2(l->db,
+                         "SELECT pubkey, added_height, removed, removed_height FROM nodes"
+                         " WHERE key_id=?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return sy_ls_err(l->db, SQLITE_ERROR, l->err, sizeof l->err, "read node");
+  sqlite3_bind_blob(st, 1, node, SY_KEYID_LEN, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) <= SY_PK_MAX &&
+      (uint64_t)sqlite3_column_int64(st, 1) <= height &&
+      (sqlite3_column_int(st, 2) == 0 || (uint64_t)sqlite3_column_int64(st, 3) > height)) {
+    pk_len = (size_t)sqlite3_column_bytes(st, 0);
+    memcpy(pk, sqlite3_column_blob(st, 0), pk_len);
+    rc = SY_OK;
+  }
+  sqlite3_finalize(st);
+  if (rc) return rc;
   /* The attestation must be over OUR block at that height. A signature
    * that verifies over a different (hash, results) is a divergence: we
    * cannot tell which from the signature alone, so the caller is told it
