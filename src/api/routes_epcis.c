@@ -612,6 +612,30 @@ static const char *keys_failure(int rc) {
                           : "the event cannot be hashed (CBV 2.0 event hash id)";
 }
 
+/* The ledger records the five EPCIS event types only
+ * (src/ledger/ledger_events.c): an extension event type (schema
+ * Extended-Event, "example:CustomEvent") validates, but its transaction
+ * would be recorded invalid (invalid_epcis) — so it is refused before
+ * anything is signed, naming the member. 1 when ev's type is recorded;
+ * otherwise 0 with *e filled in (field = prefix + "type"). */
+static int recorded_type(const cJSON *ev, int index, const char *prefix, sy_epcis_error *e) {
+  static const char *const types[] = {"ObjectEvent", "AggregationEvent", "TransactionEvent",
+                                      "TransformationEvent", "AssociationEvent"};
+  const char *t = str_of(ev, "type");
+  for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+    if (strcmp(t, types[i]) == 0) return 1;
+  char tc[3 * 40 + 1];
+  sy_api_utf8_clean(tc, sizeof tc, t ? t : "", 40);
+  memset(e, 0, sizeof *e);
+  e->event_index = index;
+  snprintf(e->field, sizeof e->field, "%stype", prefix);
+  snprintf(e->detail, sizeof e->detail,
+           "'%s' is an extension event type: valid EPCIS, but this node records only "
+           "the five EPCIS 2.0 event types",
+           tc);
+  return 0;
+}
+
 /* The ids of a document's events, one exact-size copy each. */
 typedef struct idlist {
   char **v;
@@ -976,6 +1000,21 @@ static void capture_rollback(sy_api_router *r, const sy_api_req *rq, sy_api_resp
   }
   size_t i = 0;
   const cJSON *ev;
+  {
+    sy_epcis_error errs[MAX_REPORTED];
+    size_t nerr = 0;
+    cJSON_ArrayForEach(ev, list) {
+      char prefix[64];
+      snprintf(prefix, sizeof prefix, "epcisBody.eventList[%zu].", i);
+      if (nerr < MAX_REPORTED && !recorded_type(ev, (int)i, prefix, &errs[nerr])) nerr++;
+      i++;
+    }
+    if (nerr) {
+      validation_problem(r, rs, rq->path, errs, nerr);
+      goto out;
+    }
+    i = 0;
+  }
   cJSON_ArrayForEach(ev, list) {
     char alt[SY_EPCIS_HASH_ID_MAX];
     int krc = idlist_keys(&ids, i, ev, ctx, alt);
@@ -1109,6 +1148,15 @@ static void capture_proceed(sy_api_router *r, const sy_api_req *rq, sy_api_resp 
           nfirst++;
         }
       }
+      i++;
+      continue;
+    }
+    snprintf(field, sizeof field, "epcisBody.eventList[%zu].", i);
+    if (!recorded_type(ev, (int)i, field, &e[0])) {
+      if (job_add_err(j, (int)i, 400, "invalid-epcis", e[0].field, "event %zu, %s: %s", i,
+                      e[0].field, e[0].detail) != SY_OK)
+        goto oom;
+      if (nfirst < MAX_REPORTED) first[nfirst++] = e[0];
       i++;
       continue;
     }
@@ -1434,6 +1482,59 @@ static int has_ext_keys(const cJSON *v, int depth) {
   return 0;
 }
 
+/* Drops the later occurrences of a member name repeated in one object,
+ * everywhere in v (down to depth 64). JSON parsers differ on which one they
+ * keep (RFC 8259 section 4: names SHOULD be unique); cJSON, which
+ * validated, hashed, indexed and filed the event, kept the first. Without
+ * this a client would read another eventID than the one the event is filed
+ * under (the GS1 example AssociationEvent-h repeats eventID with two
+ * values; jq, Python and JavaScript keep the last). SY_ENOMEM or SY_OK. */
+typedef struct keyref {
+  const char *k;
+  size_t pos;
+  cJSON *item;
+  int drop;
+} keyref;
+
+static int keyref_cmp(const void *a, const void *b) {
+  const keyref *x = a, *y = b;
+  int c = strcmp(x->k, y->k);
+  return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int drop_repeated_keys(cJSON *v, int depth) {
+  if (depth > 64 || !(cJSON_IsObject(v) || cJSON_IsArray(v))) return SY_OK;
+  size_t n = 0;
+  for (cJSON *it = v->child; it; it = it->next, n++) {
+    int rc = drop_repeated_keys(it, depth + 1);
+    if (rc != SY_OK) return rc;
+  }
+  if (!cJSON_IsObject(v) || n < 2) return SY_OK;
+  if (n <= 16) { /* the usual case: no allocation */
+    for (cJSON *it = v->child, *next; it; it = next) {
+      next = it->next;
+      for (cJSON *p = v->child; p != it; p = p->next) {
+        if (p->string && it->string && strcmp(p->string, it->string) == 0) {
+          cJSON_Delete(cJSON_DetachItemViaPointer(v, it));
+          break;
+        }
+      }
+    }
+    return SY_OK;
+  }
+  keyref *r = malloc(n * sizeof *r);
+  if (!r) return SY_ENOMEM;
+  size_t i = 0;
+  for (cJSON *it = v->child; it; it = it->next, i++)
+    r[i] = (keyref){.k = it->string ? it->string : "", .pos = i, .item = it, .drop = 0};
+  qsort(r, n, sizeof *r, keyref_cmp);
+  for (i = 1; i < n; i++) r[i].drop = strcmp(r[i].k, r[i - 1].k) == 0;
+  for (i = 1; i < n; i++)
+    if (r[i].drop) cJSON_Delete(cJSON_DetachItemViaPointer(v, r[i].item));
+  free(r);
+  return SY_OK;
+}
+
 /* The "@context" of the documents events came from, by transaction (a
  * page of events touches few transactions). */
 typedef struct ctx_cache {
@@ -1492,6 +1593,7 @@ static cJSON *event_out(sy_api_router *r, const sy_event *e, ctx_cache *cc, int 
     sy_api_log(r, "api", "event at seq %" PRIu64 " has unusable stored JSON", e->seq);
     return NULL;
   }
+  if (drop_repeated_keys(ev, 0) != SY_OK) goto nomem;
   char t[32];
   sy_api_format_time((int64_t)e->record_time_ms, t);
   cJSON *rt = cJSON_CreateString(t);
@@ -1510,8 +1612,9 @@ static cJSON *event_out(sy_api_router *r, const sy_event *e, ctx_cache *cc, int 
     if (ctx) {
       cJSON *dup = cJSON_Duplicate(ctx, 1);
       if (!dup) goto nomem;
-      /* first member, as JSON-LD writers put it */
-      dup->string = strdup("@context");
+      /* first member, as JSON-LD writers put it; ctx was detached from
+       * "@context", and cJSON_Duplicate copies that key with it */
+      if (!dup->string) dup->string = strdup("@context");
       if (!dup->string || !cJSON_InsertItemInArray(ev, 0, dup)) {
         cJSON_Delete(dup);
         goto nomem;
@@ -1969,6 +2072,10 @@ void sy_api_events_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
   }
   if (vrc != SY_OK) {
     validation_problem(r, rs, rq->path, errs, nerr);
+    goto out;
+  }
+  if (!recorded_type(ev, 0, "", &errs[0])) {
+    validation_problem(r, rs, rq->path, errs, 1);
     goto out;
   }
   char id[EVENT_ID_MAX + 1], alt[SY_EPCIS_HASH_ID_MAX];
