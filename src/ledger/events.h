@@ -12,8 +12,9 @@
  * own: a TransformationEvent links its inputs to its outputs, an
  * Aggregation or Association event links children to their parent, and
  * re-labelling (SPEC I5) is a TransformationEvent from the old identifier to
- * the new. Walks use the (epc, role) and (event, role) indexes, so a walk
- * costs in proportion to what it finds.
+ * the new. Walks read the (epc, role, seq) and (seq, role) indexes, a
+ * batch of queued nodes per query, so a walk costs in proportion to what it
+ * finds; its recall state, in proportion to the events naming those nodes.
  *
  * All functions are thread-safe readers (pooled read-only connections). */
 #ifndef SY_LEDGER_EVENTS_H
@@ -119,36 +120,75 @@ int sy_ledger_tx_events(sy_ledger *l, const uint8_t tx_id[SY_HASH_LEN], sy_event
 
 /* ---- lineage (SPEC I2) ------------------------------------------------------ */
 typedef struct sy_trace_edge {
-  uint32_t from, to;        /* node indexes */
+  uint32_t from, to;        /* node indexes, in lineage direction whatever the walk's:
+                               input -> output, child -> parent */
   uint64_t event_seq;       /* the event behind the edge */
-  char *event_id;
-  char *kind;               /* "transformation", "aggregation", "association" */
+  char *event_id;           /* owned by the trace */
+  const char *kind;         /* "transformation", "aggregation", "association": static
+                               storage, valid for the life of the program */
 } sy_trace_edge;
 
 typedef struct sy_trace_node {
   char *id;                 /* EPC / class / Digital Link as recorded */
-  uint32_t depth;           /* hops from the start */
-  /* last known state (for recall): from the latest event naming the node */
+  uint32_t depth;           /* hops from the start: the shortest path (breadth first) */
+  /* Recall state (SPEC I2a). last_*: from the latest event naming the node in
+   * any role, by eventTime then chain order; last_biz_location from the
+   * latest such event that has a bizLocation. NULL (time 0) when unknown or
+   * when the walk was asked for SY_TRACE_NO_STATE. */
   char *last_biz_location, *last_disposition, *last_biz_step, *last_org, *last_event_id;
   int64_t last_event_time_ms;
-  double quantity;          /* summed quantities where the node is a class; 0 if none */
+  /* The quantity the node was produced or commissioned with, which is what
+   * a recall of a lot is about: from the earliest event (eventTime, then
+   * chain order) that creates it with a quantity, i.e. names it with one in
+   * an outputQuantityList, or in the quantityList of an ObjectEvent with
+   * action ADD. A lot that later events output again keeps that first quantity
+   * (for continuous production, sum the outputs from its history). Without
+   * such an event: the latest quantity any event gives it (an
+   * inputQuantityList, an observation, ...). uom comes from the same entry.
+   * 0 and NULL when no event gives a quantity (instance identifiers). */
+  double quantity;
   char *uom;
 } sy_trace_node;
 
 typedef struct sy_trace {
-  sy_trace_node *nodes;     /* nodes[0] is the start */
+  sy_trace_node *nodes;     /* nodes[0] is the start, the rest in breadth-first order */
   size_t n_nodes;
-  sy_trace_edge *edges;
+  sy_trace_edge *edges;     /* every lineage edge between two of the nodes, once per
+                               event that makes it */
   size_t n_edges;
-  int truncated;            /* 1 when max_nodes or max_depth stopped the walk */
-  int cycles;               /* 1 when an edge led back to a visited node */
+  int truncated;            /* 1 when max_depth or max_nodes left out a node that an
+                               edge from a listed node leads to (not merely reached the
+                               bound) */
+  int cycles;               /* 1 when the listed nodes and edges contain a cycle (an
+                               identifier whose lineage leads back to itself, e.g.
+                               re-labelled A -> B -> A); the walk still ends, each node
+                               is visited once */
 } sy_trace;
 
 enum { SY_TRACE_BACKWARD = 0, SY_TRACE_FORWARD = 1 };
 
-/* Walks the lineage graph from id (breadth first; each node once, so cycles
- * end the walk; at most max_depth hops and max_nodes nodes, 0 = defaults
- * 64 and 10000). SY_ENOTFOUND when no event names id. */
+/* sy_trace_opts.flags */
+#define SY_TRACE_NO_STATE 0x1u /* skip the recall state (last_*, quantity, uom) */
+
+typedef struct sy_trace_opts {
+  int direction;            /* SY_TRACE_BACKWARD or SY_TRACE_FORWARD */
+  unsigned max_depth;       /* hops; 0 = 64 */
+  size_t max_nodes;         /* 0 = 10000 */
+  unsigned flags;           /* SY_TRACE_* */
+} sy_trace_opts;
+
+/* Walks the lineage graph from id, breadth first: forward = inputs ->
+ * outputs of TransformationEvents and children -> parent of Aggregation and
+ * Association events; backward the reverse. Each node is visited once (so
+ * cycles end the walk), at most max_depth hops and max_nodes nodes. One
+ * read snapshot for the whole walk. id and opts are borrowed for the call;
+ * *out receives owned arrays, released with sy_trace_free; on an error it
+ * is left empty. SY_ENOTFOUND when no event names id, SY_EINVAL for an
+ * empty or over-long id or a bad option, SY_EUNSUPPORTED without read
+ * connections, SY_ESTORAGE, SY_ENOMEM. */
+int sy_ledger_trace_opts(sy_ledger *l, const char *id, const sy_trace_opts *opts, sy_trace *out);
+/* The same with the recall state (flags 0); direction: SY_TRACE_FORWARD, or
+ * anything else for backward. */
 int sy_ledger_trace(sy_ledger *l, const char *id, int direction, unsigned max_depth,
                     size_t max_nodes, sy_trace *out);
 void sy_trace_free(sy_trace *t);
