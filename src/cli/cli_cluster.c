@@ -482,7 +482,10 @@ static int cluster_up(cli *c, int argc, char **argv) {
   find_suyuand(suyuand, sizeof suyuand);
   for (int i = 0; i < n; i++) {
     proc *p = &pe[i];
-    snprintf(p->log, sizeof p->log, "%s/suyuand.log", p->data);
+    if (snprintf(p->log, sizeof p->log, "%s/suyuand.log", p->data) >= (int)sizeof p->log) {
+      cli_err("cluster directory path too long: %s", p->data);
+      goto teardown;
+    }
     char addr[PATH_MAX + 16];
     snprintf(addr, sizeof addr, "%s/addr", p->data);
     unlink(addr);
