@@ -796,45 +796,53 @@ static int add_edge(sy_trace *t, size_t *cap, uint32_t from, uint32_t to, uint64
  * recall state, and is skipped with SY_TRACE_NO_STATE. CROSS JOIN keeps
  * json_each the outer loop, so rows come grouped by node in queue order
  * and the walk is the same breadth-first walk as one query per node.
- * Measured on test_trace_lineage's chain (instruction counts, see there):
+ * Measured (callgrind) on the chain tests/test_trace_lineage.c builds:
  * batches beat a run per node; one (epc) seek with the role as a filter
  * ("+i.role") beats one seek per role; sorting a node's few links here
  * beats an ORDER BY (a sorter per run); and two plain statements beat one
  * LEFT JOIN, which probes the event's other identifiers for every event of
  * a lot used a thousand times. */
-enum { C_KEY, C_SEQ, C_TIME, C_TYPE, C_EID, C_TO, C_ROLE, C_QTY, C_UOM, C_ACTION, C_DISP,
-       C_STEP, C_ORG, C_LOC };
+/* Columns of both statements: C_TO is the link statement's last; C_ROLE
+ * on, the state statement's. C_KEY is the node's place in the batch. */
+enum {
+  C_KEY,
+  C_SEQ,
+  C_TIME,
+  C_TYPE,
+  C_EID,
+  C_TO,
+  C_ROLE,
+  C_QTY,
+  C_UOM,
+  C_ACTION,
+  C_DISP,
+  C_STEP,
+  C_ORG,
+  C_LOC
+};
 #define BATCH_FROM "FROM json_each(?1) j CROSS JOIN event_epcs i ON i.epc = j.value"
-#define ONE_FROM "FROM event_epcs i"
 #define EVENT_JOIN " JOIN events e ON e.seq = i.seq"
-#define FWD_LINK "+i.role IN (3,4,7,8) AND +o.role IN (2,5,9) AND " \
-                 "((i.role IN (4,8) AND o.role IN (5,9)) OR (i.role IN (3,7) AND o.role = 2))"
-#define BWD_LINK "+i.role IN (2,5,9) AND +o.role IN (3,4,7,8) AND " \
-                 "((i.role IN (5,9) AND o.role IN (4,8)) OR (i.role = 2 AND o.role IN (3,7)))"
-#define LINK_SQL(KEY, FROM, LINK, AND)                                                    \
-  "SELECT " KEY "e.seq, e.event_time, e.type, e.event_id, o.epc " FROM EVENT_JOIN       \
-  " JOIN event_epcs o ON o.seq = i.seq WHERE " LINK AND
-#define STATE_SQL(KEY, FROM, WHERE)                                                       \
-  "SELECT " KEY "e.seq, e.event_time, e.type, e.event_id, NULL, i.role, i.quantity, i.uom," \
-  " e.action, e.disposition, e.biz_step, e.org, e.biz_location " FROM EVENT_JOIN WHERE
+#define FWD_LINK                                     \
+  "+i.role IN (3,4,7,8) AND +o.role IN (2,5,9) AND " \
+  "((i.role IN (4,8) AND o.role IN (5,9)) OR (i.role IN (3,7) AND o.role = 2))"
+#define BWD_LINK                                     \
+  "+i.role IN (2,5,9) AND +o.role IN (3,4,7,8) AND " \
+  "((i.role IN (5,9) AND o.role IN (4,8)) OR (i.role = 2 AND o.role IN (3,7)))"
+#define LINK_SQL(LINK)                                                                  \
+  "SELECT j.key, e.seq, e.event_time, e.type, e.event_id, o.epc " BATCH_FROM EVENT_JOIN \
+  " JOIN event_epcs o ON o.seq = i.seq WHERE " LINK
 
-/* [batched][direction]; the per-node forms are for an SQLite built
- * without JSON functions. */
-static const char *const WALK_LINK_SQL[2][2] = {
-    {[SY_TRACE_BACKWARD] = LINK_SQL("0, ", ONE_FROM, BWD_LINK, " AND i.epc = ?1"),
-     [SY_TRACE_FORWARD] = LINK_SQL("0, ", ONE_FROM, FWD_LINK, " AND i.epc = ?1")},
-    {[SY_TRACE_BACKWARD] = LINK_SQL("j.key, ", BATCH_FROM, BWD_LINK, ""),
-     [SY_TRACE_FORWARD] = LINK_SQL("j.key, ", BATCH_FROM, FWD_LINK, "")},
-};
-static const char *const WALK_STATE_SQL[2] = {
-    STATE_SQL("0, ", ONE_FROM, " WHERE i.epc = ?1"),
-    STATE_SQL("j.key, ", BATCH_FROM, ""),
-};
+/* [direction]. json_each: SQLite's JSON functions, built in since 3.38. */
+static const char *const WALK_LINK_SQL[2] = {
+    [SY_TRACE_BACKWARD] = LINK_SQL(BWD_LINK), [SY_TRACE_FORWARD] = LINK_SQL(FWD_LINK)};
+static const char *const WALK_STATE_SQL =
+    "SELECT j.key, e.seq, e.event_time, e.type, e.event_id, NULL, i.role, i.quantity, i.uom,"
+    " e.action, e.disposition, e.biz_step, e.org, e.biz_location " BATCH_FROM EVENT_JOIN;
 #define WALK_BATCH 512 /* nodes per run: a JSON array of some 50 KB */
 
 static const char *edge_kind(const unsigned char *type) {
   const char *t = (const char *)type;
-  return !t                                   ? "other"
+  return !t                                  ? "other"
          : !strcmp(t, "TransformationEvent") ? "transformation"
          : !strcmp(t, "AggregationEvent")    ? "aggregation"
          : !strcmp(t, "AssociationEvent")    ? "association"
@@ -1100,29 +1108,27 @@ static void ids_json(const sy_trace *t, size_t lo, size_t hi, sy_buf *b) {
   sy_buf_u8(b, ']');
 }
 
-/* Runs st over nodes [head, hi) (bound already); rows come grouped by
- * node. With state: each node's rows make its recall state; otherwise its
- * links, followed once all are in. *found: some row came. */
+/* Runs st over the batch of nodes [head, hi) (bound already); rows come
+ * grouped by node. State statement: each node's rows make its recall
+ * state. Link statement: each node's links are followed once all are in. */
 static int walk_run(walk *w, sy_ledger *l, sqlite3 *db, sqlite3_stmt *st, int state, size_t head,
-                    size_t hi, int *found) {
-  int rc = SY_OK, src;
+                    size_t hi) {
+  int rc = SY_OK, src, any = 0;
   size_t cur = head; /* the node whose rows are coming */
-  *found = 0;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const size_t k = head + (size_t)sqlite3_column_int64(st, C_KEY);
     if (k < cur || k >= hi) /* CROSS JOIN order broken: never seen */
       return sy_ls_err(db, SQLITE_INTERNAL, l->err, sizeof l->err, "trace row order");
-    if (k != cur || !*found) {
-      if (*found && (rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur)))
-        return rc;
+    if (k != cur || !any) {
+      if (any && (rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur))) return rc;
       w->ns.have_last = w->ns.have_loc = w->ns.have_cr = w->ns.have_q = 0;
       cur = k;
     }
-    *found = 1;
+    any = 1;
     if ((rc = state ? ns_row(&w->ns, st) : ls_add(&w->links, st))) return rc;
   }
   if (src != SQLITE_DONE) return sy_ls_err(db, src, l->err, sizeof l->err, "trace step");
-  if (*found) rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur);
+  if (any) rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur);
   return rc;
 }
 
@@ -1141,16 +1147,12 @@ int sy_ledger_trace_opts(sy_ledger *l, const char *id, const sy_trace_opts *opts
   sy_reader_conn *r = sy_ls_reader_get(l);
   sqlite3_stmt *links = NULL, *states = NULL, *exists = NULL;
   sy_buf ids = {0};
-  int rc = SY_OK, src, batched = 1, found;
+  int rc = SY_OK, src;
   sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL); /* one snapshot for the whole walk */
-  if (sqlite3_prepare_v2(r->db, WALK_LINK_SQL[1][w.forward], -1, &links, NULL) != SQLITE_OK)
-    batched = 0;
-  if ((!batched &&
-       (src = sqlite3_prepare_v2(r->db, WALK_LINK_SQL[0][w.forward], -1, &links, NULL))) ||
-      (w.state &&
-       (src = sqlite3_prepare_v2(r->db, WALK_STATE_SQL[batched], -1, &states, NULL))) ||
-      (src = sqlite3_prepare_v2(r->db, "SELECT 1 FROM event_epcs WHERE epc=?1 LIMIT 1", -1,
-                                &exists, NULL))) {
+  if ((src = sqlite3_prepare_v2(r->db, WALK_LINK_SQL[w.forward], -1, &links, NULL)) ||
+      (w.state && (src = sqlite3_prepare_v2(r->db, WALK_STATE_SQL, -1, &states, NULL))) ||
+      (src = sqlite3_prepare_v2(r->db, "SELECT 1 FROM event_epcs WHERE epc=?1 LIMIT 1", -1, &exists,
+                                NULL))) {
     rc = sy_ls_err(r->db, src, l->err, sizeof l->err, "trace");
     goto done;
   }
@@ -1165,25 +1167,18 @@ int sy_ledger_trace_opts(sy_ledger *l, const char *id, const sy_trace_opts *opts
    * max_nodes: their edges to listed nodes, and whether anything was left
    * out (truncated), come from their rows. */
   for (size_t head = 0; head < out->n_nodes;) {
-    const size_t hi = !batched                              ? head + 1
-                      : out->n_nodes - head > WALK_BATCH ? head + WALK_BATCH
-                                                           : out->n_nodes;
-    if (batched) {
-      ids_json(out, head, hi, &ids);
-      if (ids.err) {
-        rc = ids.err;
-        goto done;
-      }
+    const size_t hi = out->n_nodes - head > WALK_BATCH ? head + WALK_BATCH : out->n_nodes;
+    ids_json(out, head, hi, &ids);
+    if (ids.err) {
+      rc = ids.err;
+      goto done;
     }
     sqlite3_stmt *run[2] = {states, links};
     for (int i = 0; i < 2; i++) {
       if (!run[i]) continue;
       sqlite3_reset(run[i]);
-      if (batched) /* the node array may move as nodes are added; ids and id strings do not */
-        sqlite3_bind_text(run[i], 1, (const char *)ids.p, (int)ids.len, SQLITE_STATIC);
-      else
-        sqlite3_bind_text(run[i], 1, out->nodes[head].id, -1, SQLITE_STATIC);
-      if ((rc = walk_run(&w, l, r->db, run[i], run[i] == states, head, hi, &found))) goto done;
+      sqlite3_bind_text(run[i], 1, (const char *)ids.p, (int)ids.len, SQLITE_STATIC);
+      if ((rc = walk_run(&w, l, r->db, run[i], run[i] == states, head, hi))) goto done;
     }
     head = hi;
   }
@@ -1206,9 +1201,9 @@ done:
 
 int sy_ledger_trace(sy_ledger *l, const char *id, int direction, unsigned max_depth,
                     size_t max_nodes, sy_trace *out) {
-  sy_trace_opts o = {.direction = direction == SY_TRACE_FORWARD ? SY_TRACE_FORWARD
-                                                                : SY_TRACE_BACKWARD,
-                     .max_depth = max_depth,
-                     .max_nodes = max_nodes};
+  sy_trace_opts o = {
+      .direction = direction == SY_TRACE_FORWARD ? SY_TRACE_FORWARD : SY_TRACE_BACKWARD,
+      .max_depth = max_depth,
+      .max_nodes = max_nodes};
   return sy_ledger_trace_opts(l, id, &o, out);
 }
