@@ -444,7 +444,10 @@ typedef struct group {
   long expected;
 } group;
 
-static void run_phase(size_t end, pthread_t *th) {
+/* Runs jobs [start, end) on every connection. Each worker takes one index
+ * past the end on its way out, so the counter is reset per phase. */
+static void run_phase(size_t start, size_t end, pthread_t *th) {
+  atomic_store(&g_next, start);
   g_phase_end = end;
   for (int i = 0; i < g_o.conns; i++)
     if (pthread_create(&th[i], NULL, worker, NULL) != 0) die("pthread_create failed");
@@ -572,11 +575,11 @@ int main(int argc, char **argv) {
   if (!th) die("out of memory");
   size_t warm_end = g_nids * (size_t)g_o.warmup;
   double tw = now_s();
-  if (warm_end) run_phase(warm_end, th);
+  if (warm_end) run_phase(0, warm_end, th);
   double warm_s = now_s() - tw;
   double cpu0 = g_o.node_pid ? proc_cpu_s(g_o.node_pid) : -1;
   double t0 = now_s();
-  run_phase(g_njobs, th);
+  run_phase(warm_end, g_njobs, th);
   double wall = now_s() - t0;
   double cpu1 = g_o.node_pid ? proc_cpu_s(g_o.node_pid) : -1;
   double node_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
