@@ -57,6 +57,10 @@ typedef struct sy_api_opts {
   unsigned capture_limit;      /* events per document; 0 = SY_API_DEFAULT_CAPTURE_LIMIT */
   size_t capture_bytes;        /* document bytes; 0 = SY_API_DEFAULT_CAPTURE_BYTES; never
                                   more than max_tx_bytes leaves room for (see routes.c) */
+  /* Codes, labels, consumer queries (docs/labels.md). */
+  const char *public_url;      /* base URL printed in QR codes, linksets and SMS
+                                  replies, e.g. "https://trace.example.com";
+                                  NULL = the node's own URL. Copied. */
 } sy_api_opts;
 
 /* Binds, listens and starts serving; when it returns SY_OK the socket is
@@ -128,6 +132,10 @@ typedef struct sy_api_router {
   int auth_reads;
   size_t capture_limit;
   size_t capture_bytes;
+  /* Digital Link resolver, labels, anti-counterfeit codes, SMS (issue 5). */
+  char *public_url;        /* NULL: use base_url */
+  char base_url[128];      /* the node's own URL, set by http_server.c once bound */
+  struct sy_api_ac *ac;    /* routes_ac.c state: scan records, rate limits */
 } sy_api_router;
 
 /* One request as the handlers see it. Everything is borrowed for the call. */
@@ -152,6 +160,7 @@ typedef struct sy_api_req {
   /* A request header by name (case-insensitive), NULL when absent. May be
    * NULL (no headers). Uses query_ctx. */
   const char *(*header)(void *ctx, const char *name);
+  const char *remote_addr; /* client's numeric IP address; NULL or "" when unknown */
 } sy_api_req;
 
 /* A response header besides the fixed ones of sy_api_resp. */
@@ -301,6 +310,34 @@ char *sy_api_url_encode(const char *s, size_t n);
 void sy_api_trace_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, int direction);
 void sy_api_history_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
 void sy_api_recall_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+
+/* ---- GS1 Digital Link resolver, trace page, product view (routes_dl.c) ---- */
+/* 1 when path starts with a Digital Link primary key segment ("/01/",
+ * "/00/", "/414/", "/8004/", ...): the resolver's routes. */
+int sy_api_dl_is_path(const char *path);
+/* GET /{primary key AI}/{value}[/{qualifier AI}/{value}...]: content
+ * negotiation (HTML page, linkset, ?linkType= redirect). */
+void sy_api_dl_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+/* GET /v1/product?id=...: the product view with its events and proofs. */
+void sy_api_product_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+/* GET / and /web/{file}: the consumer page's static files. */
+void sy_api_web_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+/* GET /.well-known/gs1resolver: the resolver description. */
+void sy_api_gs1resolver_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+/* The base URL for links: public_url, else base_url. */
+const char *sy_api_public_url(const sy_api_router *r);
+
+/* ---- labels (routes_label.c) ---------------------------------------------- */
+/* GET /v1/label?id=...&format=svg|png|pdf */
+void sy_api_label_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+
+/* ---- anti-counterfeit codes, SMS, alerts (routes_ac.c) -------------------- */
+#define SY_API_SMALL_BODY 4096 /* POST /v1/verify-code and /v1/sms */
+int sy_api_ac_init(sy_api_router *r, const sy_api_opts *opts);
+void sy_api_ac_close(sy_api_router *r);
+void sy_api_verify_code_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+void sy_api_sms_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
+void sy_api_alerts_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs);
 
 /* ---- tokens and custody keys (tokens.c) ---------------------------------- */
 typedef struct sy_api_tokens sy_api_tokens;

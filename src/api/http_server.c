@@ -57,7 +57,18 @@ typedef struct req {
   size_t len, cap;
   size_t dropped; /* bytes dropped past the limit */
   int status;     /* status queued, for /metrics; 0 = none */
+  char remote[INET6_ADDRSTRLEN]; /* client address, numeric; "" when unknown */
 } req;
+
+/* The peer's numeric address (rate limits, coarse place of a scan). */
+static void remote_of(struct MHD_Connection *c, char *out, size_t size) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  out[0] = 0;
+  if (!ci || !ci->client_addr) return;
+  const struct sockaddr *sa = ci->client_addr;
+  socklen_t len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  if (getnameinfo(sa, len, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0) out[0] = 0;
+}
 
 static uint64_t mono_us(void) {
   struct timespec ts;
@@ -215,6 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     rq = calloc(1, sizeof *rq);
     if (!rq) return MHD_NO;
     rq->start_us = mono_us();
+    remote_of(c, rq->remote, sizeof rq->remote);
     *con_cls = rq;
     atomic_fetch_add(&a->router.inflight, 1);
     if (atomic_load(&a->router.stopping)) {
@@ -233,6 +245,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         .query_ctx = c,
         .query_each = query_each,
         .header = header_lookup,
+        .remote_addr = rq->remote,
     };
     sy_api_resp early;
     memset(&early, 0, sizeof early);
@@ -282,6 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       .query_ctx = c,
       .query_each = query_each,
       .header = header_lookup,
+      .remote_addr = rq->remote,
   };
   sy_api_resp rs;
   memset(&rs, 0, sizeof rs);
@@ -414,6 +428,7 @@ int sy_api_start(sy_api **out, const sy_api_opts *opts, sy_ledger *ledger, sy_pi
   rc = open_listener(a, opts->listen_host ? opts->listen_host : "127.0.0.1", opts->port, &fd,
                      &family, err, errlen);
   if (rc != SY_OK) goto fail_router;
+  snprintf(a->router.base_url, sizeof a->router.base_url, "%s", a->url);
 
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
                    MHD_USE_ITC | MHD_USE_ERROR_LOG;

@@ -487,6 +487,15 @@ enum route {
   R_TRACE_BACK, /* GET /v1/trace/backward */
   R_HISTORY,    /* GET /v1/trace/history */
   R_RECALL,     /* GET /v1/recall */
+  /* codes, labels, consumer queries (routes_dl.c, routes_label.c, routes_ac.c) */
+  R_DL,          /* GET /{primary key AI}/{value}/... (GS1 Digital Link) */
+  R_PRODUCT,     /* GET /v1/product */
+  R_WEB,         /* GET / and /web/... */
+  R_RESOLVER,    /* GET /.well-known/gs1resolver */
+  R_LABEL,       /* GET /v1/label */
+  R_VERIFY_CODE, /* POST /v1/verify-code */
+  R_SMS,         /* POST /v1/sms */
+  R_ALERTS,      /* GET /v1/alerts */
 };
 
 static const char ALLOW_GET[] = "GET, HEAD";
@@ -507,7 +516,14 @@ static enum route match(const char *path, const char **arg) {
                {"/v1/trace/forward", R_TRACE_FWD},
                {"/v1/trace/backward", R_TRACE_BACK},
                {"/v1/trace/history", R_HISTORY},
-               {"/v1/recall", R_RECALL}};
+               {"/v1/recall", R_RECALL},
+               {"/v1/product", R_PRODUCT},
+               {"/", R_WEB},
+               {"/.well-known/gs1resolver", R_RESOLVER},
+               {"/v1/label", R_LABEL},
+               {"/v1/verify-code", R_VERIFY_CODE},
+               {"/v1/sms", R_SMS},
+               {"/v1/alerts", R_ALERTS}};
   *arg = NULL;
   if (!path) return R_NONE;
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
@@ -532,6 +548,11 @@ static enum route match(const char *path, const char **arg) {
     *arg = path + 11;
     return R_BLOCK;
   }
+  if (strncmp(path, "/web/", 5) == 0) {
+    *arg = path + 5;
+    return R_WEB;
+  }
+  if (sy_api_dl_is_path(path)) return R_DL;
   return R_NONE;
 }
 
@@ -545,7 +566,9 @@ static int is_epcis(enum route rt) {
 
 static const char *allow_of(enum route rt) {
   switch (rt) {
-    case R_TX: return ALLOW_POST;
+    case R_TX:
+    case R_VERIFY_CODE:
+    case R_SMS: return ALLOW_POST;
     case R_CAPTURE: return ALLOW_CAPTURE;
     case R_EVENTS: return ALLOW_EVENTS;
     case R_CAPTURE_ID:
@@ -559,7 +582,9 @@ static int method_ok(enum route rt, const char *method) {
   int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
   int post = strcmp(method, "POST") == 0, options = strcmp(method, "OPTIONS") == 0;
   switch (rt) {
-    case R_TX: return post;
+    case R_TX:
+    case R_VERIFY_CODE:
+    case R_SMS: return post;
     case R_CAPTURE: return post || options;
     case R_EVENTS: return get || post || options;
     case R_CAPTURE_ID:
@@ -586,6 +611,10 @@ size_t sy_api_route_prepare(sy_api_router *r, const sy_api_req *rq, int *keep_bo
   *keep_body = 0;
   if ((rt == R_CAPTURE || rt == R_EVENTS) && method && strcmp(method, "POST") == 0)
     return sy_api_capture_prepare(r, rq, keep_body, early);
+  if ((rt == R_VERIFY_CODE || rt == R_SMS) && method_ok(rt, method)) {
+    *keep_body = 1; /* small consumer queries: JSON or plain text */
+    return SY_API_SMALL_BODY;
+  }
   if (rt == R_TX && method_ok(rt, method)) {
     enum media m = media_of(content_type);
     if (m != MEDIA_OCTET && m != MEDIA_JSON) {
@@ -1567,6 +1596,14 @@ void sy_api_route(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
     case R_TRACE_BACK: sy_api_trace_get(r, rq, rs, SY_TRACE_BACKWARD); break;
     case R_HISTORY: sy_api_history_get(r, rq, rs); break;
     case R_RECALL: sy_api_recall_get(r, rq, rs); break;
+    case R_DL: sy_api_dl_get(r, rq, rs); break;
+    case R_PRODUCT: sy_api_product_get(r, rq, rs); break;
+    case R_WEB: sy_api_web_get(r, rq, rs); break;
+    case R_RESOLVER: sy_api_gs1resolver_get(r, rq, rs); break;
+    case R_LABEL: sy_api_label_get(r, rq, rs); break;
+    case R_VERIFY_CODE: sy_api_verify_code_post(r, rq, rs); break;
+    case R_SMS: sy_api_sms_post(r, rq, rs); break;
+    case R_ALERTS: sy_api_alerts_get(r, rq, rs); break;
     case R_NONE: break;
   }
   if (is_epcis(rt)) sy_api_epcis_headers(rs);
@@ -1598,16 +1635,22 @@ int sy_api_router_init(sy_api_router *r, const sy_api_opts *opts, sy_ledger *led
   r->ledger_path = dup_or_null(opts->ledger_path);
   r->node_key_id_hex = dup_or_null(opts->node_key_id_hex);
   r->version = strdup(opts->version ? opts->version : "unknown");
+  r->public_url = dup_or_null(opts->public_url);
   if ((opts->ledger_path && !r->ledger_path) || (opts->node_key_id_hex && !r->node_key_id_hex) ||
-      !r->version)
+      !r->version || (opts->public_url && !r->public_url))
     goto nomem;
   if (pthread_mutex_init(&r->verify_lock, NULL) != 0) goto nomem;
   int rc = sy_api_epcis_init(r, opts);
+  if (rc == SY_OK) {
+    rc = sy_api_ac_init(r, opts);
+    if (rc != SY_OK) sy_api_epcis_close(r);
+  }
   if (rc != SY_OK) {
     pthread_mutex_destroy(&r->verify_lock);
     free(r->ledger_path);
     free(r->node_key_id_hex);
     free(r->version);
+    free(r->public_url);
     memset(r, 0, sizeof *r);
     return rc;
   }
@@ -1617,16 +1660,19 @@ nomem:
   free(r->ledger_path);
   free(r->node_key_id_hex);
   free(r->version);
+  free(r->public_url);
   memset(r, 0, sizeof *r);
   return SY_ENOMEM;
 }
 
 void sy_api_router_close(sy_api_router *r) {
   if (!r || !r->version) return;
+  sy_api_ac_close(r);
   sy_api_epcis_close(r);
   pthread_mutex_destroy(&r->verify_lock);
   free(r->ledger_path);
   free(r->node_key_id_hex);
   free(r->version);
+  free(r->public_url);
   memset(r, 0, sizeof *r);
 }

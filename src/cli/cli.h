@@ -10,6 +10,9 @@
  * cli_epcis.c  epcis hash (offline event hash ids)
  * cli_node.c   node add|remove|list (node registry, SPEC M8)
  * cli_cluster.c cluster up|down (a local etcd cluster and peers for development)
+ * cli_ident.c  id: GS1 keys, element strings, Digital Link, EPC URNs, RFID
+ * cli_label.c  label: render product labels (one, or a whole lot)
+ * cli_codes.c  codes issue|revoke|list, alerts (anti-counterfeit codes, SPEC C4)
  *
  * The tool uses only public APIs: the HTTP API through client.h, and the
  * core/crypto/ledger headers for signing and offline verify. */
@@ -155,6 +158,11 @@ int cli_cmd_token(cli *c, int argc, char **argv);
 int cli_cmd_epcis(cli *c, int argc, char **argv);
 int cli_cmd_node(cli *c, int argc, char **argv);
 int cli_cmd_cluster(cli *c, int argc, char **argv);
+/* codes and labels (issue 5) */
+int cli_cmd_id(cli *c, int argc, char **argv);     /* cli_ident.c: id parse|dl|urn|element|rfid */
+int cli_cmd_label(cli *c, int argc, char **argv);  /* cli_label.c: label ID --format svg|png|pdf */
+int cli_cmd_codes(cli *c, int argc, char **argv);  /* cli_codes.c: codes issue|revoke|list */
+int cli_cmd_alerts(cli *c, int argc, char **argv); /* cli_codes.c: counterfeit alerts */
 
 /* `suyuan epcis ...` (cli_epcis.c): parses its own options from argv[1..];
  * argv[0] is "epcis". Returns an exit code. */
