@@ -163,6 +163,7 @@ int cli_cmd_id(cli *c, int argc, char **argv);     /* cli_ident.c: id parse|dl|u
 int cli_cmd_label(cli *c, int argc, char **argv);  /* cli_label.c: label ID --format svg|png|pdf */
 int cli_cmd_codes(cli *c, int argc, char **argv);  /* cli_codes.c: codes issue|revoke|list */
 int cli_cmd_alerts(cli *c, int argc, char **argv); /* cli_codes.c: counterfeit alerts */
+int cli_cmd_org(cli *c, int argc, char **argv);    /* cli_codes.c: org contact (registry entry) */
 
 /* `suyuan epcis ...` (cli_epcis.c): parses its own options from argv[1..];
  * argv[0] is "epcis". Returns an exit code. */

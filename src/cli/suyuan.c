@@ -444,7 +444,7 @@ static const command COMMANDS[] = {
     {"recall", cli_cmd_recall}, {"events", cli_cmd_events},   {"token", cli_cmd_token},
     {"epcis", cli_cmd_epcis},   {"node", cli_cmd_node},       {"cluster", cli_cmd_cluster},
     {"id", cli_cmd_id},         {"label", cli_cmd_label},     {"codes", cli_cmd_codes},
-    {"alerts", cli_cmd_alerts},
+    {"alerts", cli_cmd_alerts},   {"org", cli_cmd_org},
 };
 
 /* `epcis` parses its own options (cli_epcis.c); the global ones given before
