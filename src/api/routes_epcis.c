@@ -1731,6 +1731,9 @@ enum qp {
   QP_MATCH_OUTPUT_EPC,
   QP_MATCH_ANY_EPC,
   QP_MATCH_EPC_CLASS,
+  QP_MATCH_INPUT_EPC_CLASS,
+  QP_MATCH_OUTPUT_EPC_CLASS,
+  QP_MATCH_ANY_EPC_CLASS,
   QP_EQ_EVENT_ID,
   QP_ORDER_BY,
   QP_ORDER_DIRECTION,
@@ -1743,8 +1746,8 @@ static const char *const qp_names[QP_COUNT] = {
     "eventType",      "GE_eventTime",   "LT_eventTime",   "GE_recordTime",   "LT_recordTime",
     "EQ_action",      "EQ_bizStep",     "EQ_disposition", "EQ_readPoint",    "EQ_bizLocation",
     "MATCH_epc",      "MATCH_parentID", "MATCH_inputEPC", "MATCH_outputEPC", "MATCH_anyEPC",
-    "MATCH_epcClass", "EQ_eventID",     "orderBy",        "orderDirection",  "perPage",
-    "nextPageToken"};
+    "MATCH_epcClass", "MATCH_inputEPCClass", "MATCH_outputEPCClass", "MATCH_anyEPCClass",
+    "EQ_eventID",     "orderBy",        "orderDirection",  "perPage",        "nextPageToken"};
 
 /* EPCIS query parameters this node knows but does not implement: refused
  * by name rather than silently ignored. */
@@ -1909,6 +1912,9 @@ int sy_api_event_query_parse(const sy_api_req *rq, sy_event_query *q, sy_api_que
                {QP_MATCH_OUTPUT_EPC, &q->match_output_epc},
                {QP_MATCH_ANY_EPC, &q->match_any_epc},
                {QP_MATCH_EPC_CLASS, &q->match_epc_class},
+               {QP_MATCH_INPUT_EPC_CLASS, &q->match_input_epc_class},
+               {QP_MATCH_OUTPUT_EPC_CLASS, &q->match_output_epc_class},
+               {QP_MATCH_ANY_EPC_CLASS, &q->match_any_epc_class},
                {QP_EQ_EVENT_ID, &q->eq_event_id}};
   for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
     int i = lists[k].i;

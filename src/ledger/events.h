@@ -83,7 +83,10 @@ typedef struct sy_event_query {
   const char *match_input_epc;
   const char *match_output_epc;
   const char *match_any_epc;    /* any role */
-  const char *match_epc_class;  /* quantity lists */
+  const char *match_epc_class;  /* quantityList, childQuantityList (EPCIS 8.2.7.1) */
+  const char *match_input_epc_class;  /* inputQuantityList */
+  const char *match_output_epc_class; /* outputQuantityList */
+  const char *match_any_epc_class;    /* any quantity list */
   const char *eq_event_id;
   int order_by_record_time;  /* 0 = eventTime (default), 1 = recordTime */
   int descending;

@@ -632,7 +632,10 @@ int sy_ledger_query_events(sy_ledger *l, const sy_event_query *qq, sy_event_page
   if (qq->match_input_epc) qb_match(&q, qq->match_input_epc, "4");
   if (qq->match_output_epc) qb_match(&q, qq->match_output_epc, "5");
   if (qq->match_any_epc) qb_match(&q, qq->match_any_epc, "1,2,3,4,5");
-  if (qq->match_epc_class) qb_match(&q, qq->match_epc_class, "6,7,8,9");
+  if (qq->match_epc_class) qb_match(&q, qq->match_epc_class, "6,7");
+  if (qq->match_input_epc_class) qb_match(&q, qq->match_input_epc_class, "8");
+  if (qq->match_output_epc_class) qb_match(&q, qq->match_output_epc_class, "9");
+  if (qq->match_any_epc_class) qb_match(&q, qq->match_any_epc_class, "6,7,8,9");
   if (qq->has_cursor) {
     const char *cmp = qq->descending ? "<" : ">";
     qb_sql(&q, " AND (");

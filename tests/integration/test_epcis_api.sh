@@ -278,7 +278,11 @@ want "MATCH_anyEPC" 200 && is "S1 is named by transform, pack, inspection" \
 req GET "/events?eventType=AggregationEvent|TransformationEvent"
 is "eventType with two types" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 2
 req GET "/events?MATCH_epcClass=$(enc "$MATERIAL")"
-is "MATCH_epcClass finds commissioning and transformation" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 2
+is "MATCH_epcClass finds the commissioning (quantityList)" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 1
+req GET "/events?MATCH_anyEPCClass=$(enc "$MATERIAL")"
+is "MATCH_anyEPCClass finds commissioning and transformation" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 2
+req GET "/events?MATCH_inputEPCClass=$(enc "$MATERIAL")"
+is "MATCH_inputEPCClass finds the transformation" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 1
 req GET "/events?GE_eventTime=2026-11-21T00:00:00Z&LT_eventTime=2026-11-22T00:00:00Z"
 is "a time range: transform, pack, inspection" "$(js '.epcisBody.queryResults.resultsBody.eventList | length')" 3
 req GET "/events?GE_eventTime=2026-11-21T08:00:00+08:00&LT_eventTime=2026-11-22T00:00:00Z"

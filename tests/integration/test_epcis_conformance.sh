@@ -710,8 +710,12 @@ q "MATCH_anyEPC=$(enc "$SG5")" "E04 E07"
 q "MATCH_anyEPC=$(enc "$SG3")|$(enc "$GIAI1")" "E04 E07"
 # MATCH_epcClass: quantityList and childQuantityList (EPCIS 2.0 8.2.7.1)
 q "MATCH_epcClass=$(enc "$LOT2")" "E03"
-known "MATCH_epcClass=LOT1|LOT3 leaves out inputQuantityList/outputQuantityList (E04)" \
-  "$(names "/events?MATCH_epcClass=$(enc "$LOT1")|$(enc "$LOT3")")" "E02 E12"
+q "MATCH_epcClass=$(enc "$LOT1")|$(enc "$LOT3")" "E02 E12"
+q "MATCH_inputEPCClass=$(enc "$LOT1")" "E04"
+q "MATCH_inputEPCClass=$(enc "$LOT3")" ""
+q "MATCH_outputEPCClass=$(enc "$LOT3")" "E04"
+q "MATCH_anyEPCClass=$(enc "$LOT1")|$(enc "$LOT3")" "E02 E04 E12"
+q "MATCH_anyEPCClass=$(enc "$LOT2")" "E03"
 # EQ_eventID (as given, or the hash id the ledger filled in)
 q "EQ_eventID=$(enc "${E[E03]}")" "E03"
 q "EQ_eventID=$(enc "${E[E11]}")|$(enc "${E[E03]}")" "E03 E11"
@@ -778,7 +782,7 @@ esac
 # refused: unknown, repeated, empty, malformed
 for bad in "eventType=ObjectEvent|" "EQ_action=ADD|CREATE" "EQ_bizStep=shipping||receiving" \
   "GE_recordTime=2026-03-01" "orderBy=eventTime&orderDirection=down" "perPage=0" \
-  "MATCH_epcClass=" "MATCH_anyEPC=a&MATCH_anyEPC=b" "EQ_quantity=5" "MATCH_anyEPCClass=$(enc "$LOT1")"; do
+  "MATCH_epcClass=" "MATCH_anyEPC=a&MATCH_anyEPC=b" "EQ_quantity=5" "MATCH_inputEPCClass=" "MATCH_childEPCClass=$(enc "$LOT1")"; do
   req GET "/events?$bad"
   want "GET /events?$bad is 400" 400 invalid-parameter
 done
