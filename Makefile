@@ -27,14 +27,15 @@ tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSY_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 
-# Every test on the release build, then again under ASan+UBSan (+LSan),
-# then the threaded tests under TSan.
+# Every test on the release build, then again under ASan+UBSan (+LSan)
+# except the few labelled heavy (tests/CMakeLists.txt), then the threaded
+# tests under TSan.
 check: build asan tsan
 	@echo "== tests (release build) =="
 	@cd $(BUILD) && ctest $(CTEST_ARGS) -j $(JOBS)
 	@echo "== tests (ASan + UBSan) =="
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -j $(JOBS)
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS) -j $(JOBS) -LE heavy
 	@echo "== threaded tests (TSan) =="
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest $(CTEST_ARGS) -R '^($(subst $() ,|,$(TSAN_TESTS)))$$'
