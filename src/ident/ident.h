@@ -72,7 +72,9 @@ int sy_gs1_to_barcode_data(const sy_gs1 *g, char fnc1, char *out, size_t size);
 /* Parses a DL URI ("https://host/stem/01/..."), or just its path with an
  * optional query ("/01/.../21/...?17=261231"). Checks the primary key, the
  * qualifier order of the dictionary's dlpkey rules, each value, and keeps
- * the query's GS1 data attributes (other query parameters are ignored). */
+ * the query's GS1 data attributes (other query parameters are ignored; a
+ * key qualifier or an AI that is not a DL data attribute in the query is
+ * refused). Convenience alphas ("/gtin/...") are refused. */
 int sy_gs1_parse_dl(const char *uri, sy_gs1 *out, char *err, size_t errlen);
 /* Writes the DL URI: base ("https://id.gs1.org" when NULL; no trailing '/')
  * + path with values percent-encoded + data attributes as query. */
@@ -82,6 +84,12 @@ int sy_gs1_to_dl(const sy_gs1 *g, const char *base, char *out, size_t size);
 /* Parses urn:epc:id:{sgtin,sscc,sgln,grai,giai,gsrn,gdti}:... and
  * urn:epc:class:lgtin:CCCCCCC.IIIIII.LOT into g (GTIN with its check digit). */
 int sy_gs1_from_epc_urn(const char *urn, sy_gs1 *out, char *err, size_t errlen);
+/* As sy_gs1_from_epc_urn, and *company_prefix_len (when not NULL) gets the
+ * GS1 Company Prefix length the URN carries (its first field). Also accepts
+ * the other GS1 EPC schemes (pgln, gsrnp, sgcn, ginc, gsin, itip, cpi, upui)
+ * and tag URIs (urn:epc:tag:sgtin-96:...). */
+int sy_gs1_from_epc_urn_gcp(const char *urn, sy_gs1 *out, int *company_prefix_len, char *err,
+                            size_t errlen);
 /* The EPC URN for g; company_prefix_len is the GS1 Company Prefix length
  * (6..12). A GTIN with lot and no serial gives urn:epc:class:lgtin. */
 int sy_gs1_to_epc_urn(const sy_gs1 *g, int company_prefix_len, char *out, size_t size, char *err,
