@@ -30,7 +30,10 @@
   X(NODE_ADD, 4, "node.add")                                                   \
   X(NODE_REMOVE, 5, "node.remove")                                             \
   X(RECORD, 16, "record")                                                      \
-  X(EPCIS_CAPTURE, 17, "epcis.capture")
+  X(EPCIS_CAPTURE, 17, "epcis.capture")                                       \
+  X(ORG_CONTACT, 18, "org.contact")                                           \
+  X(CODE_ISSUE, 19, "code.issue")                                             \
+  X(CODE_REVOKE, 20, "code.revoke")
 
 typedef enum sy_tx_type {
 #define SY_TXT_ENUM(name, code, text) SY_TX_##name = (code),

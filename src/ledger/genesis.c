@@ -125,6 +125,27 @@ int sy_genesis_check(const uint8_t *json, size_t len, sy_genesis_info *info, cha
       fail(err, errlen, "genesis: orgs[%d].admins must be a non-empty array", oi);
       goto out;
     }
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "contact");
+    if (ct) { /* optional query channels (SPEC I7; docs/codes.md) */
+      const cJSON *f;
+      int good = cJSON_IsObject(ct) && cJSON_GetArraySize(ct) > 0;
+      const cJSON *fields = good ? ct : NULL;
+      cJSON_ArrayForEach(f, fields) {
+        const char *v = cJSON_IsString(f) ? f->valuestring : NULL;
+        if (!f->string || !v ||
+            !((strcmp(f->string, "tel") == 0 && sy_contact_phone_ok(v)) ||
+              (strcmp(f->string, "sms") == 0 && sy_contact_phone_ok(v)) ||
+              (strcmp(f->string, "web") == 0 && sy_contact_web_ok(v))))
+          good = 0;
+      }
+      if (!good) {
+        fail(err, errlen,
+             "genesis: orgs[%d].contact must be {\"tel\", \"sms\", \"web\"}: phone numbers "
+             "of digits, + - and spaces; an http(s) URL",
+             oi);
+        goto out;
+      }
+    }
     const cJSON *a;
     int ai = 0;
     cJSON_ArrayForEach(a, admins) {

@@ -249,6 +249,65 @@ typedef struct sy_ledger_counts {
 } sy_ledger_counts;
 int sy_ledger_counts_get(sy_ledger *l, sy_ledger_counts *out);
 
+/* ---- organisations' registry entries (SPEC I7; docs/codes.md) ---------------- */
+/* An organisation and the query channels its labels print. The contact
+ * comes from "contact": {"tel","sms","web"} in genesis or org.add, and from
+ * org.contact transactions (the latest one wins); "" when not set. */
+typedef struct sy_org {
+  char id[65];
+  char name[257];
+  char tel[33], sms[33], web[257];
+  uint64_t added_height;
+  uint64_t contact_height; /* block of the contact in force; 0 = genesis or none */
+} sy_org;
+
+/* SY_OK, SY_ENOTFOUND, SY_EINVAL (id NULL or too long), SY_ESTORAGE. Safe
+ * from any thread (also on a ":memory:" ledger, from its one thread). */
+int sy_ledger_get_org(sy_ledger *l, const char *id, sy_org *out);
+
+/* Contact field checks used by apply and the CLI: tel/sms 1-32 characters of
+ * digits, '+', '-', ' ' with at least 3 digits; web an http:// or https://
+ * URL of at most 256 printable ASCII characters without spaces, quotes or
+ * angle brackets. "" (empty) is allowed by none of them: omit the field. */
+int sy_contact_phone_ok(const char *s);
+int sy_contact_web_ok(const char *s);
+
+/* ---- anti-counterfeit codes (SPEC C4, GB/T 22258; docs/codes.md) ------------ */
+/* A code is 80 random bits written as 16 Crockford base32 characters in
+ * four groups ("7KQ2-M9XD-4HTP-R3WA"). The chain stores only its
+ * commitment SHA-256("SYAC1" || salt || normalised code), where salt is the
+ * chain's genesis hash: any node can look a code up from the code alone. */
+#define SY_CODE_CHARS 16
+#define SY_CODE_TEXT 20 /* 16 characters + 3 dashes + NUL */
+
+/* Normalises user input: drops '-', ' ' and '.', upper-cases, maps O->0,
+ * I and L->1. 0 and 16 characters in norm, or -1 when it is not a code. */
+int sy_code_normalise(const char *in, char norm[SY_CODE_CHARS + 1]);
+/* Formats 10 random bytes as "XXXX-XXXX-XXXX-XXXX". */
+void sy_code_format(const uint8_t rnd[10], char out[SY_CODE_TEXT]);
+/* The commitment of a normalised code under the chain's salt. */
+void sy_code_commit(const uint8_t salt[SY_HASH_LEN], const char *norm, uint8_t out[SY_HASH_LEN]);
+
+typedef struct sy_code {
+  uint8_t commit[SY_HASH_LEN];
+  char org[65];    /* the brand: the issuing signer's organisation */
+  char gtin[15];
+  char lot[21];
+  char serial[21];
+  uint64_t height;         /* issued in this block */
+  uint64_t revoked_height; /* 0 = not revoked */
+} sy_code;
+
+/* Looks a commitment up. SY_OK, SY_ENOTFOUND, SY_ESTORAGE. */
+int sy_ledger_get_code(sy_ledger *l, const uint8_t commit[SY_HASH_LEN], sy_code *out);
+
+typedef struct sy_code_counts {
+  uint64_t issued, revoked;
+} sy_code_counts;
+/* Counts an organisation's codes (gtin and lot optional: NULL = any). */
+int sy_ledger_code_counts(sy_ledger *l, const char *org, const char *gtin, const char *lot,
+                          sy_code_counts *out);
+
 /* ---- verify (SPEC G2 tamper-evidence, M8c) --------------------------------- */
 typedef struct sy_verify_report {
   int ok;                 /* 1 when every check passed */

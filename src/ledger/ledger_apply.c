@@ -18,6 +18,11 @@
 /* What a transaction type needs from its signer. */
 #define RIGHTS_GOVERN SY_ROLE_SYSTEM_MANAGER
 #define RIGHTS_RECORD (SY_ROLE_RECORDER | SY_ROLE_INSPECTOR | SY_ROLE_BUSINESS_MANAGER)
+/* Anti-counterfeit codes (docs/codes.md): the brand's recorders issue them
+ * (they label what they produce); its system managers may too. */
+#define RIGHTS_CODES (SY_ROLE_RECORDER | SY_ROLE_SYSTEM_MANAGER)
+/* Most codes one code.issue may carry (the CLI sends 1000). */
+#define CODES_PER_TX_MAX 10000
 
 typedef struct signer {
   char org[65];
@@ -145,6 +150,47 @@ static int add_node(apply_ctx *c, const uint8_t id[SY_KEYID_LEN], const char *or
   return st_done(c, st, "add node");
 }
 
+/* ---- organisations' contact channels (SPEC I7; docs/codes.md) ------------ */
+
+typedef struct contact {
+  const char *tel, *sms, *web; /* "" when absent */
+} contact;
+
+/* Parses {"tel","sms","web"} (each optional, at least one): 1 valid. */
+static int parse_contact(const cJSON *o, contact *ct) {
+  ct->tel = ct->sms = ct->web = "";
+  if (!cJSON_IsObject(o)) return 0;
+  const cJSON *f;
+  cJSON_ArrayForEach(f, o) {
+    if (!f->string || !cJSON_IsString(f)) return 0;
+    const char *v = f->valuestring;
+    if (strcmp(f->string, "tel") == 0 && sy_contact_phone_ok(v))
+      ct->tel = v;
+    else if (strcmp(f->string, "sms") == 0 && sy_contact_phone_ok(v))
+      ct->sms = v;
+    else if (strcmp(f->string, "web") == 0 && sy_contact_web_ok(v))
+      ct->web = v;
+    else
+      return 0; /* unknown member or bad value */
+  }
+  return *ct->tel || *ct->sms || *ct->web;
+}
+
+static int set_contact(apply_ctx *c, const char *org, const contact *ct) {
+  sqlite3_stmt *st = c->l->set_contact;
+  sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, ct->tel, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, ct->sms, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, ct->web, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, (sqlite3_int64)c->height);
+  log_str(c, "org.contact");
+  log_str(c, org);
+  log_str(c, ct->tel);
+  log_str(c, ct->sms);
+  log_str(c, ct->web);
+  return st_done(c, st, "set contact");
+}
+
 /* ---- payload helpers ------------------------------------------------------ */
 
 static const char *jstr(const cJSON *o, const char *k, size_t max) {
@@ -206,6 +252,15 @@ static int apply_genesis(apply_ctx *c, const sy_tx *tx) {
       goto out;
     }
     if (add_org(c, id, name)) goto out;
+    const cJSON *cj = cJSON_GetObjectItemCaseSensitive(o, "contact");
+    if (cj) { /* optional; absent leaves the results log as before */
+      contact ct;
+      if (!parse_contact(cj, &ct)) {
+        rc = SY_R_MALFORMED_PAYLOAD;
+        goto out;
+      }
+      if (set_contact(c, id, &ct)) goto out;
+    }
     cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(o, "admins")) {
       uint8_t pk[SY_PK_MAX], kid[SY_KEYID_LEN];
       const char *an = jstr(a, "name", 128);
@@ -240,6 +295,9 @@ static int apply_org_add(apply_ctx *c, const signer *sg, const cJSON *p) {
   const cJSON *admins = cJSON_GetObjectItemCaseSensitive(p, "admins");
   if (!good_ident(id) || !name || !cJSON_IsArray(admins) || cJSON_GetArraySize(admins) < 1)
     return SY_R_MALFORMED_PAYLOAD;
+  const cJSON *cj = cJSON_GetObjectItemCaseSensitive(p, "contact");
+  contact ct;
+  if (cj && !parse_contact(cj, &ct)) return SY_R_MALFORMED_PAYLOAD;
   int e = org_exists(c, id);
   if (e) return e < 0 ? e : SY_R_ALREADY_EXISTS;
   const cJSON *a;
@@ -252,6 +310,7 @@ static int apply_org_add(apply_ctx *c, const signer *sg, const cJSON *p) {
     if (m) return m < 0 ? m : SY_R_ALREADY_EXISTS;
   }
   if (add_org(c, id, name)) return c->err;
+  if (cj && set_contact(c, id, &ct)) return c->err;
   cJSON_ArrayForEach(a, admins) {
     uint8_t pk[SY_PK_MAX], kid[SY_KEYID_LEN];
     const char *an = jstr(a, "name", 128);
@@ -344,6 +403,208 @@ static int apply_node_remove(apply_ctx *c, const signer *sg, const cJSON *p) {
   return SY_R_VALID;
 }
 
+/* org.contact: {"org": ID, "tel"?, "sms"?, "web"?} by a system manager of
+ * that organisation; replaces the whole contact (omitted fields clear). */
+static int apply_org_contact(apply_ctx *c, const signer *sg, const cJSON *p) {
+  const char *org = jstr(p, "org", 64);
+  if (!org) return SY_R_MALFORMED_PAYLOAD;
+  cJSON *copy = cJSON_Duplicate(p, 1);
+  if (!copy) {
+    c->err = SY_ENOMEM;
+    return c->err;
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(copy, "org");
+  contact ct;
+  int ok = parse_contact(copy, &ct);
+  int r = SY_R_VALID;
+  if (!ok) {
+    r = SY_R_MALFORMED_PAYLOAD;
+  } else if (strcmp(org, sg->org) != 0) {
+    r = SY_R_OTHER_ORG;
+  } else {
+    int e = org_exists(c, org);
+    if (e <= 0)
+      r = e < 0 ? e : SY_R_NOT_FOUND;
+    else if (set_contact(c, org, &ct))
+      r = c->err;
+  }
+  cJSON_Delete(copy);
+  return r;
+}
+
+/* GTIN-14 with a valid GS1 mod-10 check digit. */
+static int good_gtin14(const char *s) {
+  if (!s || strlen(s) != 14) return 0;
+  int sum = 0;
+  for (int i = 0; i < 13; i++) {
+    if (s[i] < '0' || s[i] > '9') return 0;
+    sum += (s[i] - '0') * (i % 2 == 0 ? 3 : 1);
+  }
+  return s[13] >= '0' && s[13] <= '9' && (10 - sum % 10) % 10 == s[13] - '0';
+}
+
+/* 1..20 characters of GS1 character set 82 (AI 10 lot, AI 21 serial). */
+static int good_cset82(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > 20) return 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+          strchr("!\"%&'()*+,-./:;<=>?_", ch)))
+      return 0;
+  }
+  return 1;
+}
+
+typedef struct code_item {
+  const char *serial;
+  uint8_t commit[SY_HASH_LEN];
+} code_item;
+
+static int cmp_commit(const void *a, const void *b) {
+  return memcmp(((const code_item *)a)->commit, ((const code_item *)b)->commit, SY_HASH_LEN);
+}
+static int cmp_serial(const void *a, const void *b) {
+  return strcmp(((const code_item *)a)->serial, ((const code_item *)b)->serial);
+}
+
+/* code.issue: {"gtin": G14, "lot": L, "codes": [[serial, commitment hex], ...]}
+ * by a recorder or system manager; the signer's organisation is the brand.
+ * Every commitment, and every (gtin, lot, serial) with a live code of the
+ * same organisation, must be new: a duplicate makes the whole transaction
+ * invalid (already_exists). Per organisation, so no member can block a
+ * brand's serials by issuing codes for them first; the chain does not know
+ * who owns a GTIN, and verification names the issuing organisation. */
+static int apply_code_issue(apply_ctx *c, const signer *sg, const cJSON *p) {
+  const char *gtin = jstr(p, "gtin", 14), *lot = jstr(p, "lot", 20);
+  const cJSON *arr = cJSON_GetObjectItemCaseSensitive(p, "codes");
+  if (!good_gtin14(gtin) || !good_cset82(lot) || !cJSON_IsArray(arr)) return SY_R_MALFORMED_PAYLOAD;
+  int n = cJSON_GetArraySize(arr);
+  if (n < 1 || n > CODES_PER_TX_MAX) return SY_R_MALFORMED_PAYLOAD;
+  code_item *it = calloc((size_t)n, sizeof *it);
+  code_item *sorted = calloc((size_t)n, sizeof *sorted);
+  int r = SY_R_VALID, i = 0;
+  if (!it || !sorted) {
+    free(it);
+    free(sorted);
+    c->err = SY_ENOMEM;
+    return c->err;
+  }
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) {
+    const cJSON *s0 = cJSON_GetArrayItem(e, 0), *c1 = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(s0) ||
+        !cJSON_IsString(c1) || !good_cset82(s0->valuestring) ||
+        strlen(c1->valuestring) != 2 * SY_HASH_LEN ||
+        sy_hex_decode(it[i].commit, SY_HASH_LEN, c1->valuestring, 2 * SY_HASH_LEN) != SY_OK) {
+      r = SY_R_MALFORMED_PAYLOAD;
+      goto out;
+    }
+    it[i].serial = s0->valuestring;
+    i++;
+  }
+  /* duplicates inside the transaction */
+  memcpy(sorted, it, (size_t)n * sizeof *it);
+  qsort(sorted, (size_t)n, sizeof *sorted, cmp_commit);
+  for (i = 1; i < n; i++)
+    if (memcmp(sorted[i - 1].commit, sorted[i].commit, SY_HASH_LEN) == 0) {
+      r = SY_R_ALREADY_EXISTS;
+      goto out;
+    }
+  qsort(sorted, (size_t)n, sizeof *sorted, cmp_serial);
+  for (i = 1; i < n; i++)
+    if (strcmp(sorted[i - 1].serial, sorted[i].serial) == 0) {
+      r = SY_R_ALREADY_EXISTS;
+      goto out;
+    }
+  /* against the state */
+  for (i = 0; i < n; i++) {
+    sqlite3_bind_blob(c->l->has_code, 1, it[i].commit, SY_HASH_LEN, SQLITE_STATIC);
+    int x = st_exists(c, c->l->has_code);
+    if (!x) {
+      sqlite3_bind_text(c->l->has_code_item, 1, gtin, -1, SQLITE_STATIC);
+      sqlite3_bind_text(c->l->has_code_item, 2, lot, -1, SQLITE_STATIC);
+      sqlite3_bind_text(c->l->has_code_item, 3, it[i].serial, -1, SQLITE_STATIC);
+      sqlite3_bind_text(c->l->has_code_item, 4, sg->org, -1, SQLITE_STATIC);
+      x = st_exists(c, c->l->has_code_item);
+    }
+    if (x) {
+      r = x < 0 ? x : SY_R_ALREADY_EXISTS;
+      goto out;
+    }
+  }
+  log_str(c, "code.issue");
+  log_str(c, sg->org);
+  log_str(c, gtin);
+  log_str(c, lot);
+  sy_buf_u32(&c->writes, (uint32_t)n);
+  for (i = 0; i < n; i++) {
+    sqlite3_stmt *st = c->l->ins_code;
+    sqlite3_bind_blob(st, 1, it[i].commit, SY_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sg->org, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, gtin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, lot, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, it[i].serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)c->height);
+    log_bytes(c, it[i].commit, SY_HASH_LEN);
+    log_str(c, it[i].serial);
+    if (st_done(c, st, "issue code")) {
+      r = c->err;
+      goto out;
+    }
+  }
+out:
+  free(it);
+  free(sorted);
+  return r;
+}
+
+/* A whole JSON number in [0, 10^15]: 1 and *v. */
+static int jcount(const cJSON *o, const char *k, int64_t *v) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1e15 ||
+      x->valuedouble != (double)(int64_t)x->valuedouble)
+    return 0;
+  *v = (int64_t)x->valuedouble;
+  return 1;
+}
+
+/* code.revoke: {"gtin", "lot", "from"?, "to"?}: revokes the signer's
+ * organisation's live codes of the lot, or only those whose numeric serial
+ * is in [from, to]. not_found when none matched. */
+static int apply_code_revoke(apply_ctx *c, const signer *sg, const cJSON *p) {
+  const char *gtin = jstr(p, "gtin", 14), *lot = jstr(p, "lot", 20);
+  if (!good_gtin14(gtin) || !good_cset82(lot)) return SY_R_MALFORMED_PAYLOAD;
+  int has_from = cJSON_GetObjectItemCaseSensitive(p, "from") != NULL;
+  int has_to = cJSON_GetObjectItemCaseSensitive(p, "to") != NULL;
+  int64_t from = 0, to = 0;
+  if (has_from != has_to) return SY_R_MALFORMED_PAYLOAD;
+  if (has_from && (!jcount(p, "from", &from) || !jcount(p, "to", &to) || from > to))
+    return SY_R_MALFORMED_PAYLOAD;
+  sqlite3_stmt *st = c->l->revoke_codes;
+  sqlite3_bind_int64(st, 1, (sqlite3_int64)c->height);
+  sqlite3_bind_text(st, 2, sg->org, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, gtin, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, lot, -1, SQLITE_STATIC);
+  if (has_from) {
+    sqlite3_bind_int64(st, 5, from);
+    sqlite3_bind_int64(st, 6, to);
+  }
+  if (st_done(c, st, "revoke codes")) return c->err;
+  int changed = sqlite3_changes(c->l->db);
+  /* Nothing matched: the UPDATE changed nothing, so the state is as
+   * before and the transaction is recorded invalid. */
+  if (changed == 0) return SY_R_NOT_FOUND;
+  log_str(c, "code.revoke");
+  log_str(c, sg->org);
+  log_str(c, gtin);
+  log_str(c, lot);
+  sy_buf_u64(&c->writes, (uint64_t)from);
+  sy_buf_u64(&c->writes, (uint64_t)to);
+  sy_buf_u32(&c->writes, (uint32_t)changed);
+  return SY_R_VALID;
+}
+
 /* A trace record (SPEC G3, D2): any JSON object, signed by a member whose
  * role records data; the responsible person is the signer. */
 static int check_record(const sy_tx *tx) {
@@ -365,9 +626,14 @@ static uint32_t rights_for(int type) {
     case SY_TX_NODE_ADD:
     case SY_TX_NODE_REMOVE:
       return RIGHTS_GOVERN;
+    case SY_TX_ORG_CONTACT:
+      return RIGHTS_GOVERN;
     case SY_TX_RECORD:
     case SY_TX_EPCIS_CAPTURE:
       return RIGHTS_RECORD;
+    case SY_TX_CODE_ISSUE:
+    case SY_TX_CODE_REVOKE:
+      return RIGHTS_CODES;
     default:
       return 0;
   }
@@ -429,6 +695,9 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
       case SY_TX_MEMBER_REVOKE: r = apply_member_revoke(c, &sg, p); break;
       case SY_TX_NODE_ADD: r = apply_node_add(c, &sg, p); break;
       case SY_TX_NODE_REMOVE: r = apply_node_remove(c, &sg, p); break;
+      case SY_TX_ORG_CONTACT: r = apply_org_contact(c, &sg, p); break;
+      case SY_TX_CODE_ISSUE: r = apply_code_issue(c, &sg, p); break;
+      case SY_TX_CODE_REVOKE: r = apply_code_revoke(c, &sg, p); break;
       default: r = SY_R_UNKNOWN_TYPE; break;
     }
     cJSON_Delete(p);

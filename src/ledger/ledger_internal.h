@@ -41,6 +41,8 @@ struct sy_ledger {
   sqlite3_stmt *ins_block, *ins_tx, *ins_att, *has_tx_w, *get_member_w, *ins_nonce,
       *has_nonce, *ins_member, *revoke_member, *ins_org, *has_org, *ins_node, *get_node_w,
       *remove_node, *set_meta, *ins_event, *ins_epc, *has_event, *begin, *commit, *rollback;
+  /* org contacts and anti-counterfeit codes (ledger_apply.c, docs/codes.md) */
+  sqlite3_stmt *set_contact, *ins_code, *has_code, *has_code_item, *revoke_codes;
 
   pthread_mutex_t tip_mu;
   sy_tip tip;

@@ -322,3 +322,204 @@ out:
   }
   return rc;
 }
+
+/* ---- organisations and anti-counterfeit codes (docs/codes.md) ------------ */
+
+/* A connection for a one-off query: a pooled reader, or the writer of a
+ * ":memory:" ledger (which has no pool and is used from one thread). */
+static sqlite3 *q_conn(sy_ledger *l, sy_reader_conn **r) {
+  *r = NULL;
+  if (l->nreaders) {
+    *r = sy_ls_reader_get(l);
+    return (*r)->db;
+  }
+  return l->db;
+}
+
+static void q_done(sy_ledger *l, sy_reader_conn *r, sqlite3_stmt *st) {
+  sqlite3_finalize(st);
+  if (r) sy_ls_reader_put(l, r);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t size) {
+  const char *t = (const char *)sqlite3_column_text(st, i);
+  snprintf(out, size, "%s", t ? t : "");
+}
+
+int sy_ledger_get_org(sy_ledger *l, const char *id, sy_org *out) {
+  if (!l || !id || !out || strlen(id) > 64) return SY_EINVAL;
+  memset(out, 0, sizeof *out);
+  sy_reader_conn *r;
+  sqlite3 *db = q_conn(l, &r);
+  if (!db) return SY_EUNSUPPORTED;
+  sqlite3_stmt *st = NULL;
+  int rc;
+  int src = sqlite3_prepare_v2(db,
+                               "SELECT o.id, o.name, o.added_height, c.tel, c.sms, c.web, c.height"
+                               " FROM orgs o LEFT JOIN org_contacts c ON c.org = o.id"
+                               " WHERE o.id = ?1",
+                               -1, &st, NULL);
+  if (src != SQLITE_OK) {
+    rc = sy_ls_err(db, src, l->err, sizeof l->err, "read org");
+    goto out;
+  }
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    col_text(st, 0, out->id, sizeof out->id);
+    col_text(st, 1, out->name, sizeof out->name);
+    out->added_height = (uint64_t)sqlite3_column_int64(st, 2);
+    col_text(st, 3, out->tel, sizeof out->tel);
+    col_text(st, 4, out->sms, sizeof out->sms);
+    col_text(st, 5, out->web, sizeof out->web);
+    out->contact_height = (uint64_t)sqlite3_column_int64(st, 6);
+    rc = SY_OK;
+  } else {
+    rc = src == SQLITE_DONE ? SY_ENOTFOUND : sy_ls_err(db, src, l->err, sizeof l->err, "read org");
+  }
+out:
+  q_done(l, r, st);
+  return rc;
+}
+
+int sy_contact_phone_ok(const char *s) {
+  size_t n = s ? strlen(s) : 0, digits = 0;
+  if (n == 0 || n > 32) return 0;
+  for (size_t i = 0; i < n; i++) {
+    char ch = s[i];
+    if (ch >= '0' && ch <= '9')
+      digits++;
+    else if (ch != '+' && ch != '-' && ch != ' ')
+      return 0;
+  }
+  return digits >= 3 && s[0] != ' ' && s[n - 1] != ' ';
+}
+
+int sy_contact_web_ok(const char *s) {
+  size_t n = s ? strlen(s) : 0, pre;
+  if (n == 0 || n > 256) return 0;
+  if (strncmp(s, "https://", 8) == 0)
+    pre = 8;
+  else if (strncmp(s, "http://", 7) == 0)
+    pre = 7;
+  else
+    return 0;
+  if (n == pre || s[pre] == '/') return 0; /* a host is needed */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\'' || ch == '<' || ch == '>' ||
+        ch == '\\' || ch == '`')
+      return 0;
+  }
+  return 1;
+}
+
+static const char CROCKFORD[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+int sy_code_normalise(const char *in, char norm[SY_CODE_CHARS + 1]) {
+  size_t n = 0;
+  if (!in) return -1;
+  for (const char *p = in; *p; p++) {
+    char ch = *p;
+    if (ch == '-' || ch == ' ' || ch == '.') continue;
+    if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
+    if (ch == 'O') ch = '0';
+    if (ch == 'I' || ch == 'L') ch = '1';
+    if (!strchr(CROCKFORD, ch) || ch == 0) return -1;
+    if (n == SY_CODE_CHARS) return -1;
+    norm[n++] = ch;
+  }
+  if (n != SY_CODE_CHARS) return -1;
+  norm[n] = 0;
+  return 0;
+}
+
+void sy_code_format(const uint8_t rnd[10], char out[SY_CODE_TEXT]) {
+  size_t o = 0;
+  for (int i = 0; i < SY_CODE_CHARS; i++) {
+    /* 5 bits at bit offset 5*i, most significant first */
+    int bit = 5 * i, byte = bit / 8, sh = bit % 8;
+    unsigned v = ((unsigned)rnd[byte] << 8 | (byte + 1 < 10 ? rnd[byte + 1] : 0u));
+    v = (v >> (11 - sh)) & 31u;
+    if (i && i % 4 == 0) out[o++] = '-';
+    out[o++] = CROCKFORD[v];
+  }
+  out[o] = 0;
+}
+
+void sy_code_commit(const uint8_t salt[SY_HASH_LEN], const char *norm, uint8_t out[SY_HASH_LEN]) {
+  const sy_suite *s = sy_suite_find("ed25519-sha256"); /* SHA-256 on every chain */
+  sy_slice parts[3] = {{"SYAC1", 5}, {salt, SY_HASH_LEN}, {norm, strlen(norm)}};
+  s->hash(parts, 3, out);
+}
+
+static void row_code(sqlite3_stmt *st, sy_code *c) {
+  memset(c, 0, sizeof *c);
+  if (sqlite3_column_bytes(st, 0) == SY_HASH_LEN)
+    memcpy(c->commit, sqlite3_column_blob(st, 0), SY_HASH_LEN);
+  col_text(st, 1, c->org, sizeof c->org);
+  col_text(st, 2, c->gtin, sizeof c->gtin);
+  col_text(st, 3, c->lot, sizeof c->lot);
+  col_text(st, 4, c->serial, sizeof c->serial);
+  c->height = (uint64_t)sqlite3_column_int64(st, 5);
+  c->revoked_height = (uint64_t)sqlite3_column_int64(st, 6);
+}
+
+int sy_ledger_get_code(sy_ledger *l, const uint8_t commit[SY_HASH_LEN], sy_code *out) {
+  if (!l || !commit || !out) return SY_EINVAL;
+  sy_reader_conn *r;
+  sqlite3 *db = q_conn(l, &r);
+  if (!db) return SY_EUNSUPPORTED;
+  sqlite3_stmt *st = NULL;
+  int rc;
+  int src = sqlite3_prepare_v2(db,
+                               "SELECT commitment, org, gtin, lot, serial, height, revoked_height"
+                               " FROM codes WHERE commitment = ?1",
+                               -1, &st, NULL);
+  if (src != SQLITE_OK) {
+    rc = sy_ls_err(db, src, l->err, sizeof l->err, "read code");
+    goto out;
+  }
+  sqlite3_bind_blob(st, 1, commit, SY_HASH_LEN, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    row_code(st, out);
+    rc = SY_OK;
+  } else {
+    rc = src == SQLITE_DONE ? SY_ENOTFOUND
+                            : sy_ls_err(db, src, l->err, sizeof l->err, "read code");
+  }
+out:
+  q_done(l, r, st);
+  return rc;
+}
+
+int sy_ledger_code_counts(sy_ledger *l, const char *org, const char *gtin, const char *lot,
+                          sy_code_counts *out) {
+  if (!l || !org || !out) return SY_EINVAL;
+  memset(out, 0, sizeof *out);
+  sy_reader_conn *r;
+  sqlite3 *db = q_conn(l, &r);
+  if (!db) return SY_EUNSUPPORTED;
+  sqlite3_stmt *st = NULL;
+  int rc = SY_OK;
+  int src = sqlite3_prepare_v2(db,
+                               "SELECT count(*), coalesce(sum(revoked_height > 0), 0) FROM codes"
+                               " WHERE org = ?1 AND (?2 IS NULL OR gtin = ?2)"
+                               " AND (?3 IS NULL OR lot = ?3)",
+                               -1, &st, NULL);
+  if (src == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
+    if (gtin) sqlite3_bind_text(st, 2, gtin, -1, SQLITE_STATIC);
+    if (lot) sqlite3_bind_text(st, 3, lot, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+  }
+  if (src == SQLITE_ROW) {
+    out->issued = (uint64_t)sqlite3_column_int64(st, 0);
+    out->revoked = (uint64_t)sqlite3_column_int64(st, 1);
+  } else {
+    rc = sy_ls_err(db, src, l->err, sizeof l->err, "count codes");
+  }
+  q_done(l, r, st);
+  return rc;
+}

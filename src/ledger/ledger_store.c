@@ -50,7 +50,16 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS events_loc ON events(biz_location);"
     "CREATE TABLE IF NOT EXISTS event_epcs(epc TEXT NOT NULL, role INTEGER NOT NULL,"
     "  seq INTEGER NOT NULL, quantity REAL, uom TEXT, PRIMARY KEY(epc, role, seq)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS event_epcs_seq ON event_epcs(seq, role);";
+    "CREATE INDEX IF NOT EXISTS event_epcs_seq ON event_epcs(seq, role);"
+    /* organisations' query channels (org.contact, genesis/org.add "contact") */
+    "CREATE TABLE IF NOT EXISTS org_contacts(org TEXT PRIMARY KEY, tel TEXT NOT NULL,"
+    "  sms TEXT NOT NULL, web TEXT NOT NULL, height INTEGER NOT NULL) WITHOUT ROWID;"
+    /* anti-counterfeit code commitments (code.issue, code.revoke; docs/codes.md) */
+    "CREATE TABLE IF NOT EXISTS codes(commitment BLOB PRIMARY KEY, org TEXT NOT NULL,"
+    "  gtin TEXT NOT NULL, lot TEXT NOT NULL, serial TEXT NOT NULL, height INTEGER NOT NULL,"
+    "  revoked_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS codes_item ON codes(gtin, lot, serial);"
+    "CREATE INDEX IF NOT EXISTS codes_org ON codes(org, gtin, lot);";
 
 int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what) {
   int base = rc & 0xff;
@@ -308,6 +317,21 @@ static int prepare_writer(sy_ledger *l) {
                  "INSERT OR IGNORE INTO event_epcs(epc, role, seq, quantity, uom)"
                  " VALUES(?1,?2,?3,?4,?5)")) ||
       (rc = prep(l, db, &l->has_event, "SELECT 1 FROM events WHERE event_id=?1")) ||
+      (rc = prep(l, db, &l->set_contact,
+                 "INSERT OR REPLACE INTO org_contacts(org, tel, sms, web, height)"
+                 " VALUES(?1,?2,?3,?4,?5)")) ||
+      (rc = prep(l, db, &l->ins_code,
+                 "INSERT INTO codes(commitment, org, gtin, lot, serial, height)"
+                 " VALUES(?1,?2,?3,?4,?5,?6)")) ||
+      (rc = prep(l, db, &l->has_code, "SELECT 1 FROM codes WHERE commitment=?1")) ||
+      (rc = prep(l, db, &l->has_code_item,
+                 "SELECT 1 FROM codes WHERE gtin=?1 AND lot=?2 AND serial=?3"
+                 " AND org=?4 AND revoked_height=0")) ||
+      (rc = prep(l, db, &l->revoke_codes,
+                 "UPDATE codes SET revoked_height=?1 WHERE org=?2 AND gtin=?3 AND lot=?4"
+                 " AND revoked_height=0 AND (?5 IS NULL OR (serial NOT GLOB '*[^0-9]*'"
+                 " AND length(serial) BETWEEN 1 AND 18"
+                 " AND CAST(serial AS INTEGER) BETWEEN ?5 AND ?6))")) ||
       (rc = prep(l, db, &l->begin, "BEGIN IMMEDIATE")) ||
       (rc = prep(l, db, &l->commit, "COMMIT")) || (rc = prep(l, db, &l->rollback, "ROLLBACK")))
     return rc;
@@ -525,7 +549,8 @@ void sy_ledger_close(sy_ledger *l) {
   sqlite3_stmt *all[] = {l->ins_block, l->ins_tx, l->ins_att, l->has_tx_w, l->get_member_w,
                          l->ins_nonce, l->has_nonce, l->ins_member, l->revoke_member, l->ins_org,
                          l->has_org, l->ins_node, l->get_node_w, l->remove_node, l->set_meta,
-                         l->ins_event, l->ins_epc, l->has_event,
+                         l->ins_event, l->ins_epc, l->has_event, l->set_contact,
+                         l->ins_code, l->has_code, l->has_code_item, l->revoke_codes,
                          l->begin, l->commit, l->rollback};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
   if (l->db) sqlite3_close(l->db);
