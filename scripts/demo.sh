@@ -37,31 +37,32 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+PRODUCT_PATH=/01/06901234000023/10/B2026-07/21/0001
 if [ ! -f "$DATA/.demo-loaded" ]; then
-  echo "demo: recording a product's life (SPEC Annex A) ..."
+  echo "demo: recording a product's life (SPEC Annex A) as GS1 EPCIS 2.0 events ..."
+  bash "$ROOT/scripts/demo_load.sh" "$BIN" "$DATA"
   K="$DATA/keys"
-  for who in picker inspector auditor; do
-    [ -f "$K/$who.key" ] || cli keygen --out "$K/$who.key" >/dev/null
-  done
-  cli member add --key "$K/admin.key" --org tea-coop --member-key "$K/picker.key" \
-    --roles recorder --name "Li Wei (recorder)" >/dev/null
-  cli member add --key "$K/admin.key" --org tea-coop --member-key "$K/inspector.key" \
-    --roles inspector --name "Chen Jing (QA inspector)" >/dev/null
-  cli member add --key "$K/admin.key" --org tea-coop --member-key "$K/auditor.key" \
-    --roles auditor --name "Wang Fang (auditor)" >/dev/null
-  rec() { cli tx submit --key "$K/$1" --type record --payload "$2" >/dev/null; }
-  rec picker.key '{"eventType":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:6901234.000001.L2026-001"],"bizLocation":"urn:epc:id:sgln:6901234.00001.0","class":"basic","note":"fresh leaves picked, lot L2026-001"}'
-  rec picker.key '{"eventType":"TransformationEvent","bizStep":"commissioning","inputEPCList":["urn:epc:id:sgtin:6901234.000001.L2026-001"],"outputEPCList":["urn:epc:id:sgtin:6901234.000002.B2026-07"],"bizLocation":"urn:epc:id:sgln:6901234.00002.0","class":"basic","note":"pan-fired into batch B2026-07"}'
-  rec inspector.key '{"eventType":"ObjectEvent","action":"OBSERVE","bizStep":"inspecting","disposition":"conformant","epcList":["urn:epc:id:sgtin:6901234.000002.B2026-07"],"class":"quality_safety","result":{"pesticide_residue":"not detected","moisture_pct":5.8}}'
-  rec picker.key '{"eventType":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","disposition":"in_transit","epcList":["urn:epc:id:sgtin:6901234.000002.B2026-07"],"destination":"urn:epc:id:sgln:6909999.00001.0","class":"basic"}'
   # What refusal looks like: an auditor may read but not record (SPEC M1).
   cli tx submit --key "$K/auditor.key" --type record --payload '{"note":"auditors cannot write"}' >/dev/null 2>&1 || true
   touch "$DATA/.demo-loaded"
 fi
 
+# A label for the demo tin (SPEC I7, C3): the QR holds the Digital Link.
+LABEL_MSG="(label: 'suyuan label' is not available in this build)"
+if [ -s "$DATA/label-0001.png" ] ||
+  { "$BIN/suyuan" label "$PRODUCT_PATH" --format png --out "$DATA/label-0001.png" \
+    >>"$DATA/label.log" 2>&1 && [ -s "$DATA/label-0001.png" ]; }; then
+  LABEL_MSG="$DATA/label-0001.png"
+fi
+
 cat <<MSG
 
   Suyuan node running: $NODE
+
+  Product:   $NODE$PRODUCT_PATH
+             (the consumer's trace page of one tin of West Lake Longjing; open it
+             in a browser: its events are verified in the page itself)
+  Label:     $LABEL_MSG
 
   Look at:   $NODE/v1/status        chain, height, members
              $NODE/v1/blocks/latest the newest block, its transactions and seal

@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev curl ca-certificates
       libsodium-dev libssl-dev libsqlite3-dev sqlite3 libuv1-dev libcurl4-openssl-dev
       libmicrohttpd-dev libcjson-dev libqrencode-dev libxml2-dev etcd-server etcd-client jq python3
-      libcairo2-dev fonts-wqy-microhei fonts-dejavu-core zbar-tools chromium)
+      libcairo2-dev fonts-wqy-microhei fonts-dejavu-core zbar-tools chromium openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -27,6 +27,7 @@ typedef struct sy_api sy_api;
 #define SY_API_DEFAULT_CAPTURE_BYTES ((size_t)SY_TX_PAYLOAD_MAX) /* document bytes */
 #define SY_API_DEFAULT_MAX_CONNECTIONS 1024u
 #define SY_API_DEFAULT_IDLE_TIMEOUT_S 30u
+#define SY_API_DEFAULT_PER_IP 128u
 #define SY_API_DEFAULT_DRAIN_MS 5000u
 #define SY_API_WAIT_DEFAULT_MS 30000u /* ?wait=commit without timeout_ms */
 #define SY_API_WAIT_MAX_MS 120000u    /* larger timeout_ms values are clamped */
@@ -45,6 +46,9 @@ typedef struct sy_api_opts {
   unsigned max_connections;    /* 0 = SY_API_DEFAULT_MAX_CONNECTIONS */
   unsigned idle_timeout_s;     /* idle connections are closed after this (slow
                                   clients, slow-loris); 0 = SY_API_DEFAULT_IDLE_TIMEOUT_S */
+  unsigned per_ip_connections; /* open connections one client address may hold
+                                  (one client cannot take every slot);
+                                  0 = SY_API_DEFAULT_PER_IP, UINT_MAX = no limit */
   unsigned drain_ms;           /* sy_api_stop waits this long for requests in
                                   flight; 0 = SY_API_DEFAULT_DRAIN_MS */
   /* EPCIS capture and trace (docs/http-api.md, docs/trace.md). */

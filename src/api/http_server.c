@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -436,6 +437,9 @@ int sy_api_start(sy_api **out, const sy_api_opts *opts, sy_ledger *ledger, sy_pi
   unsigned max_conn =
       opts->max_connections ? opts->max_connections : SY_API_DEFAULT_MAX_CONNECTIONS;
   unsigned idle = opts->idle_timeout_s ? opts->idle_timeout_s : SY_API_DEFAULT_IDLE_TIMEOUT_S;
+  /* Past the limit MHD refuses the connection at accept (hostile catalogue H1). */
+  unsigned per_ip = opts->per_ip_connections ? opts->per_ip_connections : SY_API_DEFAULT_PER_IP;
+  if (per_ip == UINT_MAX) per_ip = 0; /* MHD: 0 = no limit */
   /* One option per line. */
   /* clang-format off */
   a->d = MHD_start_daemon(flags, (uint16_t)a->port, NULL, NULL, on_request, a,
@@ -443,6 +447,7 @@ int sy_api_start(sy_api **out, const sy_api_opts *opts, sy_ledger *ledger, sy_pi
                           MHD_OPTION_LISTEN_SOCKET, fd,
                           MHD_OPTION_CONNECTION_LIMIT, max_conn,
                           MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
                           MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
                           MHD_OPTION_NOTIFY_CONNECTION, on_connection, a,

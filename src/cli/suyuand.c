@@ -25,6 +25,7 @@
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
 #include "crypto/suite.h"
+#include "label/label.h"
 #include "ledger/ledger.h"
 
 #ifndef SY_VERSION
@@ -65,6 +66,12 @@ static const char USAGE[] =
     "  --etcd-prefix P         etcd key prefix (default /suyuan)\n"
     "  --advertise URL         base URL other peers reach this node's API at (default:\n"
     "                          the listening address)\n"
+    "  --public-url URL        base URL consumers reach this node at, printed in QR codes,\n"
+    "                          Digital Link linksets and SMS replies (default: the\n"
+    "                          listening address)\n"
+    "  --idle-timeout S        close a connection silent for S seconds (default 30)\n"
+    "  --per-ip-connections N  at most N open connections from one client address\n"
+    "                          (default 128; 0: no limit, e.g. behind a proxy)\n"
     "  --help                  show this help\n"
     "  --version               show the version\n"
     "\n"
@@ -84,6 +91,9 @@ typedef struct config {
   const char *etcd;      /* NULL: solo */
   const char *etcd_prefix;
   const char *advertise;
+  const char *public_url; /* NULL: the node's own URL */
+  unsigned idle_timeout_s;
+  unsigned per_ip_connections;
 } config;
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -168,6 +178,9 @@ static int parse_args(int argc, char **argv, config *cfg) {
     O_ETCD,
     O_ETCD_PREFIX,
     O_ADVERTISE,
+    O_PUBLIC_URL,
+    O_IDLE,
+    O_PER_IP,
     O_HELP,
     O_VERSION
   };
@@ -185,6 +198,9 @@ static int parse_args(int argc, char **argv, config *cfg) {
       {"etcd", required_argument, NULL, O_ETCD},
       {"etcd-prefix", required_argument, NULL, O_ETCD_PREFIX},
       {"advertise", required_argument, NULL, O_ADVERTISE},
+      {"public-url", required_argument, NULL, O_PUBLIC_URL},
+      {"idle-timeout", required_argument, NULL, O_IDLE},
+      {"per-ip-connections", required_argument, NULL, O_PER_IP},
       {"help", no_argument, NULL, O_HELP},
       {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0},
@@ -240,6 +256,32 @@ static int parse_args(int argc, char **argv, config *cfg) {
             strlen(optarg) > 256)
           return usage_error("--advertise takes an http:// or https:// URL");
         cfg->advertise = optarg;
+        break;
+      case O_PUBLIC_URL: {
+        /* Printed into links and QR codes: an absolute http(s) URL of
+         * printable ASCII, no query, fragment or trailing '/'. */
+        size_t n = strlen(optarg);
+        int ok = (strncmp(optarg, "http://", 7) == 0 || strncmp(optarg, "https://", 8) == 0) &&
+                 n > 8 && n <= 200 && optarg[n - 1] != '/';
+        for (size_t i = 0; ok && i < n; i++)
+          if (optarg[i] <= 0x20 || optarg[i] >= 0x7f || optarg[i] == '?' || optarg[i] == '#' ||
+              optarg[i] == '"' || optarg[i] == '<' || optarg[i] == '>' || optarg[i] == '\\')
+            ok = 0;
+        if (!ok)
+          return usage_error("--public-url takes an http:// or https:// URL without a trailing "
+                             "'/', query or fragment (at most 200 characters)");
+        cfg->public_url = optarg;
+        break;
+      }
+      case O_IDLE:
+        if (parse_num(optarg, 1, 3600, &v) != 0)
+          return usage_error("--idle-timeout takes a number of seconds from 1 to 3600");
+        cfg->idle_timeout_s = (unsigned)v;
+        break;
+      case O_PER_IP:
+        if (parse_num(optarg, 0, 100000, &v) != 0)
+          return usage_error("--per-ip-connections takes a number from 0 (no limit) to 100000");
+        cfg->per_ip_connections = v == 0 ? UINT_MAX : (unsigned)v;
         break;
       case O_HELP: fputs(USAGE, stdout); return 0;
       case O_VERSION: printf("suyuand %s\n", SY_VERSION); return 0;
@@ -522,6 +564,9 @@ int main(int argc, char **argv) {
   ao.data_dir = cfg.data;
   ao.passphrase = secret;
   ao.auth_reads = cfg.auth_reads;
+  ao.public_url = cfg.public_url;
+  ao.idle_timeout_s = cfg.idle_timeout_s;
+  ao.per_ip_connections = cfg.per_ip_connections;
   err[0] = 0;
   rc = sy_api_start(&api, &ao, ledger, pipe, err, sizeof err);
   if (rc != SY_OK) {
@@ -563,6 +608,7 @@ out:
    * waiting on a commit), then the pipeline (it flushes what is queued and
    * stops the orderer), then the orderer, the ledger, the key. */
   sy_api_stop(api);
+  sy_label_cleanup(); /* cairo / fontconfig caches of GET /v1/label (no renderer runs now) */
   if (pipe) sy_pipeline_free(pipe);
   if (orderer) orderer->ops->destroy(orderer);
   if (ledger) sy_ledger_close(ledger);

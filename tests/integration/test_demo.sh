@@ -13,7 +13,7 @@ run_demo() { # run_demo LOG: starts the demo in its own process group
   PORT=$port SUYUAN_DEMO_DIR="$T/demo" setsid bash "$SY_SRC/scripts/demo.sh" "$SY_BIN" >"$1" 2>&1 &
   DEMO_PID=$!
   PIDS+=("$DEMO_PID")
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 1200); do # the demo load is ~25 CLI calls: slow on a busy machine
     grep -q "Suyuan node running" "$1" && break
     kill -0 "$DEMO_PID" 2>/dev/null || break
     sleep 0.1
@@ -33,6 +33,18 @@ h1=$(curl -fsS "$ADDR/v1/status" | grep -o '"height":[0-9]*' | cut -d: -f2)
 check "demo data was recorded (height $h1)" test "${h1:-0}" -ge 7
 check "the auditor's write was recorded invalid, not applied" \
   sh -c "curl -fsS '$ADDR/v1/blocks/latest' | grep -q role_denied"
+# Issue 5: the demo prints a product page (a GS1 Digital Link on this node)
+# and it answers a browser with the trace page, and the product view with
+# the demo's events.
+PURL=$(grep -o "$ADDR/01/[^ ]*" "$T/demo1.log" | head -1)
+check "demo prints a product's Digital Link ($PURL)" test -n "$PURL"
+check "the product URL answers a browser with 200 and the trace page" \
+  sh -c "curl -fsS -H 'Accept: text/html' '$PURL' | grep -q '/web/app.js'"
+check "the product view names the demo tea, inspected conformant" \
+  sh -c "curl -fsS '$ADDR/v1/product?id=${PURL#"$ADDR"}' | jq -e '.product.inspection == \"conformant\" and (.product.product_name | test(\"龙井\")) and (.events | length) >= 8' >/dev/null"
+LABEL=$(sed -n 's/^ *Label: *\(\/.*\.png\)$/\1/p' "$T/demo1.log")
+check "the demo prints where it wrote a label PNG ($LABEL)" test -n "$LABEL"
+check "the demo label is a PNG" sh -c "head -c 8 '$LABEL' | od -An -tx1 | grep -q '89 50 4e 47'"
 check "Ctrl-C stops the demo and its node" stop_demo
 check "no node left answering" sh -c "! curl -fsS '$ADDR/health' >/dev/null 2>&1"
 
