@@ -47,7 +47,7 @@ static void sb_putn(sb *b, const char *s, size_t n) {
     b->p = p;
     b->cap = cap;
   }
-  memcpy(b->p + b->len, s, n);
+  if (n) memcpy(b->p + b->len, s, n);
   b->len += n;
   b->p[b->len] = '\0';
 }

@@ -240,8 +240,9 @@ static int good_ident(const char *s) {
 /* ---- per-type rules: return a reason code, or <0 on storage error -------- */
 
 static int apply_genesis(apply_ctx *c, const sy_tx *tx) {
-  cJSON *j = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
-  if (!j) return SY_R_MALFORMED_PAYLOAD;
+  int oom = 0;
+  cJSON *j = sy_ls_json_parse(tx->payload, tx->payload_len, &oom);
+  if (!j) return oom ? SY_ENOMEM : SY_R_MALFORMED_PAYLOAD;
   const sy_suite *s = c->l->suite;
   int rc = SY_R_VALID;
   const cJSON *o, *a, *n;
@@ -612,9 +613,11 @@ static int check_record(const sy_tx *tx) {
   size_t n = tx->payload_len;
   while (n && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) p++, n--;
   if (!n || *p != '{') return SY_R_MALFORMED_PAYLOAD;
-  cJSON *j = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
+  int oom = 0;
+  cJSON *j = sy_ls_json_parse(tx->payload, tx->payload_len, &oom);
   int ok = j && cJSON_IsObject(j);
   cJSON_Delete(j);
+  if (oom) return SY_ENOMEM;
   return ok ? SY_R_VALID : SY_R_MALFORMED_PAYLOAD;
 }
 
@@ -676,6 +679,10 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
   int r;
   if (tx->type == SY_TX_RECORD) {
     r = check_record(tx);
+    if (r < 0) {
+      c->err = r;
+      return r;
+    }
   } else if (tx->type == SY_TX_EPCIS_CAPTURE) {
     r = sy_le_apply_capture(l, tx, c->cur_id, c->height, c->block_time_ms, c->cur_index, sg.org,
                             sg.roles, &c->writes);
@@ -684,10 +691,12 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
       return r;
     }
   } else {
-    cJSON *p = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
+    int oom = 0;
+    cJSON *p = sy_ls_json_parse(tx->payload, tx->payload_len, &oom);
     if (!p || !cJSON_IsObject(p)) {
       cJSON_Delete(p);
-      return SY_R_MALFORMED_PAYLOAD;
+      if (oom) c->err = SY_ENOMEM;
+      return oom ? SY_ENOMEM : SY_R_MALFORMED_PAYLOAD;
     }
     switch (tx->type) {
       case SY_TX_ORG_ADD: r = apply_org_add(c, &sg, p); break;

@@ -241,10 +241,11 @@ static int add_qty(sy_ledger *l, const cJSON *ev, const char *key, int role, uin
 int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HASH_LEN],
                         uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
                         const char *org, uint32_t roles, struct sy_buf *results) {
-  cJSON *doc = cJSON_ParseWithLength((const char *)tx->payload, tx->payload_len);
+  int oom = 0;
+  cJSON *doc = sy_ls_json_parse(tx->payload, tx->payload_len, &oom);
   if (!doc || !cJSON_IsObject(doc)) {
     cJSON_Delete(doc);
-    return SY_R_MALFORMED_PAYLOAD;
+    return oom ? SY_ENOMEM : SY_R_MALFORMED_PAYLOAD;
   }
   int reason = SY_R_VALID, rc = SY_OK;
   cap_event *evs = NULL;
@@ -256,14 +257,24 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
   const char *dtype = str_of(doc, "type");
   const cJSON *list = NULL;
   if (dtype && !strcmp(dtype, "EPCISDocument")) {
-    if (sy_epcis_validate_document(doc, &verr, 1, &nerr) != SY_OK) {
+    int vr = sy_epcis_validate_document(doc, &verr, 1, &nerr);
+    if (vr == SY_ENOMEM) {
+      rc = SY_ENOMEM;
+      goto out;
+    }
+    if (vr != SY_OK) {
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "epcisBody");
     list = cJSON_GetObjectItemCaseSensitive(body, "eventList");
   } else if (is_event_type(dtype)) {
-    if (sy_epcis_validate_event(doc, 0, &verr, 1, &nerr) != SY_OK) {
+    int vr = sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
+    if (vr == SY_ENOMEM) {
+      rc = SY_ENOMEM;
+      goto out;
+    }
+    if (vr != SY_OK) {
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }
@@ -294,8 +305,12 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     /* The document's @context resolves "prefix:name" extensions: without it
      * an event's hash id would differ from the same event's in XML. */
     sy_epcis_hash_opts ho = {.context = cJSON_GetObjectItemCaseSensitive(doc, "@context")};
-    if (sy_epcis_event_hash_opts(ev, &ho, ce->hash_id) != SY_OK ||
-        sy_le_parse_time(str_of(ev, "eventTime"), &ce->event_time) != SY_OK) {
+    int hr = sy_epcis_event_hash_opts(ev, &ho, ce->hash_id);
+    if (hr == SY_ENOMEM) {
+      rc = SY_ENOMEM;
+      goto out;
+    }
+    if (hr != SY_OK || sy_le_parse_time(str_of(ev, "eventTime"), &ce->event_time) != SY_OK) {
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }
@@ -339,8 +354,14 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
   for (size_t i = 0; i < n; i++) {
     cap_event *ce = &evs[i];
     cJSON *e = ce->ev;
-    if (!cJSON_GetObjectItemCaseSensitive(e, "eventID"))
-      cJSON_AddItemToObject(e, "eventID", cJSON_CreateString(ce->hash_id));
+    if (!cJSON_GetObjectItemCaseSensitive(e, "eventID")) {
+      cJSON *idv = cJSON_CreateString(ce->hash_id);
+      if (!idv || !cJSON_AddItemToObject(e, "eventID", idv)) {
+        cJSON_Delete(idv);
+        rc = SY_ENOMEM;
+        goto out;
+      }
+    }
     char *json = cJSON_PrintUnformatted(e);
     if (!json) {
       rc = SY_ENOMEM;

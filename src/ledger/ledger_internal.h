@@ -72,6 +72,16 @@ struct sy_ledger {
 
 /* ledger_store.c */
 int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what);
+
+/* cJSON for apply: a parse that fails because an allocation failed must
+ * abort the block (SY_ENOMEM), never record the transaction invalid -- that
+ * would make this node's results differ from its peers' (issue #6, FA1 in docs/reliability.md).
+ * sy_ls_json_parse returns the document, or NULL with *oom set when cJSON
+ * ran out of memory (hooks installed by sy_ledger_open). */
+struct cJSON *sy_ls_json_parse(const void *text, size_t len, int *oom);
+/* 1 when a cJSON allocation failed on this thread since the last call. */
+int sy_ls_json_oom_take(void);
+void sy_ls_json_hooks_install(void);
 sy_reader_conn *sy_ls_reader_get(sy_ledger *l);
 void sy_ls_reader_put(sy_ledger *l, sy_reader_conn *r);
 int sy_ls_keycache_add(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], const uint8_t *pk,

@@ -1,5 +1,6 @@
 /* SQLite storage: schema, connections, the single writer's append, and
  * admission checks (docs/ledger.md). */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,32 @@ static const char SCHEMA[] =
     "  revoked_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS codes_item ON codes(gtin, lot, serial);"
     "CREATE INDEX IF NOT EXISTS codes_org ON codes(org, gtin, lot);";
+
+static _Thread_local int t_json_oom;
+static void *json_malloc(size_t n) {
+  void *p = malloc(n);
+  if (!p) t_json_oom = 1;
+  return p;
+}
+static void json_hooks(void) {
+  cJSON_Hooks h = {json_malloc, free};
+  cJSON_InitHooks(&h);
+}
+void sy_ls_json_hooks_install(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, json_hooks);
+}
+int sy_ls_json_oom_take(void) {
+  int v = t_json_oom;
+  t_json_oom = 0;
+  return v;
+}
+cJSON *sy_ls_json_parse(const void *text, size_t len, int *oom) {
+  t_json_oom = 0;
+  cJSON *j = cJSON_ParseWithLength((const char *)text, len);
+  *oom = !j && sy_ls_json_oom_take();
+  return j;
+}
 
 int sy_ls_err(sqlite3 *db, int rc, char *msg, size_t msglen, const char *what) {
   int base = rc & 0xff;
@@ -418,6 +445,7 @@ static int has_blocks(sy_ledger *l, sqlite3 *db, int *yes) {
 static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len);
 
 int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t errlen) {
+  sy_ls_json_hooks_install();
   if (sy_crypto_init()) return SY_ECRYPTO;
   if (!o || !o->path || strlen(o->path) >= sizeof ((sy_ledger *)0)->path) return SY_EINVAL;
   sy_ledger *l = calloc(1, sizeof *l);
