@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
+#include "ident/ident.h"
 #include "ledger/ledger.h"
 
 enum {
@@ -48,30 +49,13 @@ enum {
 
 /* ---- shared helpers ---------------------------------------------------------------- */
 
-/* GTIN-8/12/13/14 with a valid check digit -> 14 digits. */
+/* GTIN-8/12/13/14 with a valid check digit -> 14 digits (ident.h). */
 static int gtin14(const char *in, char out[15]) {
-  size_t n = in ? strlen(in) : 0;
-  if (!(n == 8 || n == 12 || n == 13 || n == 14) || strspn(in, "0123456789") != n) return -1;
-  memset(out, '0', 14);
-  memcpy(out + 14 - n, in, n);
-  out[14] = 0;
-  int sum = 0;
-  for (int i = 0; i < 13; i++) sum += (out[i] - '0') * (i % 2 == 0 ? 3 : 1);
-  return (10 - sum % 10) % 10 == out[13] - '0' ? 0 : -1;
+  return in && sy_gtin_normalise(in, out, NULL, 0) == SY_OK ? 0 : -1;
 }
 
-/* GS1 character set 82, 1..20 characters (AI 10, AI 21). */
-static int cset82(const char *s) {
-  size_t n = s ? strlen(s) : 0;
-  if (n == 0 || n > 20) return 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-          strchr("!\"%&'()*+,-./:;<=>?_", ch)))
-      return 0;
-  }
-  return 1;
-}
+/* A lot or serial: GS1 character set 82, 1..20 characters (AI 10 / AI 21). */
+static int cset82(const char *s) { return s && sy_gs1_ai_validate("21", s, NULL, 0) == 0; }
 
 /* "A-B" (decimal, A <= B) or "N". */
 static int parse_range(const char *s, uint64_t *a, uint64_t *b) {
