@@ -85,6 +85,15 @@ typedef struct opts {
 
 static opts g_o;
 static struct addrinfo *g_addr; /* resolved node address, read-only after start */
+/* --node URL,URL,...: connection i talks to node i % g_nnodes (a cluster's
+ * peers); node 0 is also g_o.host/port/prefix and g_addr. */
+#define MAX_NODES 16
+typedef struct node_addr {
+  char host[256], port[16], prefix[256];
+  struct addrinfo *addr;
+} node_addr;
+static node_addr g_nodes[MAX_NODES];
+static int g_nnodes;
 static atomic_int g_stop;       /* SIGINT: take no new jobs */
 static int g_ack_fd = -1;
 
@@ -353,6 +362,7 @@ typedef struct conn {
   int served; /* answers on this socket */
   int queued;     /* on the worker's ready list */
   int rd_pending; /* readable edge seen while writing */
+  int node;       /* index in g_nodes */
 } conn;
 
 /* Answers never call the next request directly: the connection goes on a
@@ -420,6 +430,7 @@ static int obuf_reserve(conn *c, size_t n) {
 /* Builds the request for c->job into c->obuf. */
 static int build_request(conn *c) {
   const job *j = &g_jobs[c->job];
+  const node_addr *na = &g_nodes[c->node];
   char head[768];
   int hl;
   if (g_o.check_file) {
@@ -427,7 +438,7 @@ static int build_request(conn *c) {
     sy_hex_encode(hex, j->id, SY_HASH_LEN);
     hl = snprintf(head, sizeof head,
                   "GET %s/v1/tx/%s HTTP/1.1\r\nHost: %s:%s\r\nAccept: application/json\r\n\r\n",
-                  g_o.prefix, hex, g_o.host, g_o.port);
+                  na->prefix, hex, na->host, na->port);
     if (hl < 0 || (size_t)hl >= sizeof head || obuf_reserve(c, (size_t)hl)) return -1;
     memcpy(c->obuf, head, (size_t)hl);
     c->olen = (size_t)hl;
@@ -435,7 +446,7 @@ static int build_request(conn *c) {
     hl = snprintf(head, sizeof head,
                   "POST %s/v1/tx%s HTTP/1.1\r\nHost: %s:%s\r\n"
                   "Content-Type: application/octet-stream\r\nContent-Length: %u\r\n\r\n",
-                  g_o.prefix, g_o.no_wait ? "" : "?wait=commit", g_o.host, g_o.port,
+                  na->prefix, g_o.no_wait ? "" : "?wait=commit", na->host, na->port,
                   (unsigned)j->env_len);
     if (hl < 0 || (size_t)hl >= sizeof head || obuf_reserve(c, (size_t)hl + j->env_len))
       return -1;
@@ -484,8 +495,8 @@ static void conn_fail(conn *c, int kind) {
 }
 
 static void conn_connect(conn *c) {
-  int fd = socket(g_addr->ai_family, g_addr->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  g_addr->ai_protocol);
+  const struct addrinfo *ai = g_nodes[c->node].addr;
+  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0) {
     conn_fail(c, F_CONNECT);
     return;
@@ -505,7 +516,7 @@ static void conn_connect(conn *c) {
     return;
   }
   c->t_conn = now_s();
-  if (connect(fd, g_addr->ai_addr, g_addr->ai_addrlen) == 0) {
+  if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
     conn_send(c);
     return;
   }
@@ -1157,7 +1168,8 @@ static void usage(FILE *f) {
         "over HTTP/1.1 keep-alive connections and reports acknowledged tx/s and latency.\n"
         "Signing happens before the clock starts (client work, not node work).\n"
         "\n"
-        "  --node URL            the node, http://HOST:PORT[/prefix]\n"
+        "  --node URL[,URL...]   the node, http://HOST:PORT[/prefix]; several URLs (a\n"
+        "                        cluster's peers): connection i talks to URL i mod n\n"
         "  --key FILE            keystore of a member with the recorder role;\n"
         "                        passphrase from $SUYUAN_PASSPHRASE\n"
         "  --chain ID            chain id (default: from GET /v1/status)\n"
@@ -1197,7 +1209,7 @@ static long long parse_num(const char *s, const char *what, long long lo, long l
   return v;
 }
 
-static void parse_url(const char *url) {
+static void parse_url(const char *url, node_addr *na) {
   const char *p = url;
   if (strncmp(p, "http://", 7) == 0)
     p += 7;
@@ -1224,20 +1236,36 @@ static void parse_url(const char *url) {
       port = colon + 1;
     }
   }
-  if (!*h || !*port || strlen(h) >= sizeof g_o.host || strlen(port) >= sizeof g_o.port)
+  if (!*h || !*port || strlen(h) >= sizeof na->host || strlen(port) >= sizeof na->port)
     die("--node: bad URL %s", url);
-  memcpy(g_o.host, h, strlen(h) + 1); /* lengths checked above */
-  memcpy(g_o.port, port, strlen(port) + 1);
+  memcpy(na->host, h, strlen(h) + 1); /* lengths checked above */
+  memcpy(na->port, port, strlen(port) + 1);
   if (slash) {
     size_t pl = strlen(slash);
     while (pl > 0 && slash[pl - 1] == '/') pl--;
-    if (pl >= sizeof g_o.prefix) die("--node: path too long");
-    memcpy(g_o.prefix, slash, pl);
-    g_o.prefix[pl] = 0;
+    if (pl >= sizeof na->prefix) die("--node: path too long");
+    memcpy(na->prefix, slash, pl);
+    na->prefix[pl] = 0;
   }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-  int rc = getaddrinfo(g_o.host, g_o.port, &hints, &g_addr);
-  if (rc != 0) die("cannot resolve %s: %s", g_o.host, gai_strerror(rc));
+  int rc = getaddrinfo(na->host, na->port, &hints, &na->addr);
+  if (rc != 0) die("cannot resolve %s: %s", na->host, gai_strerror(rc));
+}
+
+/* --node URL[,URL...] */
+static void parse_nodes(const char *list) {
+  char buf[4096];
+  if (strlen(list) >= sizeof buf) die("--node: list too long");
+  memcpy(buf, list, strlen(list) + 1);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (g_nnodes == MAX_NODES) die("--node: at most %d URLs", MAX_NODES);
+    parse_url(t, &g_nodes[g_nnodes++]);
+  }
+  if (!g_nnodes) die("--node: no URL");
+  memcpy(g_o.host, g_nodes[0].host, sizeof g_o.host);
+  memcpy(g_o.port, g_nodes[0].port, sizeof g_o.port);
+  memcpy(g_o.prefix, g_nodes[0].prefix, sizeof g_o.prefix);
+  g_addr = g_nodes[0].addr;
 }
 
 static void on_signal(int sig) {
@@ -1320,7 +1348,7 @@ int main(int argc, char **argv) {
   if (g_o.total && g_o.duration > 0) die("give -n or -d, not both");
   if (!g_o.check_file && !g_o.key_file) die("--key is required (see --help)");
   if (!g_o.total && !(g_o.duration > 0)) g_o.total = 10000;
-  parse_url(node);
+  parse_nodes(node);
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGINT, &sa, NULL);
@@ -1435,6 +1463,7 @@ int main(int argc, char **argv) {
     if (w->ep < 0 || !w->ready) die("epoll_create1: %s", strerror(errno));
     for (int j = 0; j < w->nc; j++) {
       cs[k + j].w = w;
+      cs[k + j].node = (k + j) % g_nnodes;
       cs[k + j].fd = -1;
       cs[k + j].job = NO_JOB;
       cs[k + j].state = C_IDLE;
@@ -1609,6 +1638,6 @@ int main(int argc, char **argv) {
   free(g_jobs);
   free(ws);
   free(cs);
-  freeaddrinfo(g_addr);
+  for (int i = 0; i < g_nnodes; i++) freeaddrinfo(g_nodes[i].addr);
   return status;
 }

@@ -842,7 +842,7 @@ static void tx_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
       rs->retry_after = 1;
       sy_orderer *ord = sy_pipeline_orderer(r->pipe);
       sy_etcd_status *es = sy_orderer_is_etcd(ord) ? malloc(sizeof *es) : NULL;
-      if (es && sy_etcd_orderer_status(ord, es) == SY_OK && es->put_failures) {
+      if (es && sy_etcd_orderer_status(ord, es) == SY_OK && (es->put_failures || !es->available)) {
         char why[256];
         clean_cstr(why, sizeof why, es->last_error, 200);
         sy_api_problem(r, rs, 503, "ordering-unavailable", rq->path,
@@ -1189,6 +1189,8 @@ static void put_cluster(jb *b, cJSON *o, sy_pipeline *pipe) {
   char t[300];
   cJSON *c = j_obj(b, o, "cluster");
   j_bool(b, c, "connected", es->connected);
+  j_bool(b, c, "ordering_available", es->available);
+  j_u64(b, c, "unavailable_ms", es->unavailable_ms);
   clean_cstr(t, sizeof t, es->endpoint, 255);
   j_str(b, c, "etcd_endpoint", t);
   j_u64(b, c, "ordering_revision", es->ordering_revision);
@@ -1463,7 +1465,9 @@ static void metrics_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
       GAUGE("suyuan_consensus_alarm",
             "0 none, 1 a peer diverges, 2 this node diverges (writes refused), 3 etcd mismatch.",
             es->alarm);
-      GAUGE("suyuan_etcd_connected", "1 while the log watch is established.", es->connected);
+      GAUGE("suyuan_etcd_connected", "1 while the log watch is established and etcd answers.",
+            es->connected);
+      GAUGE("suyuan_etcd_available", "1 while etcd takes batches (quorum).", es->available);
       GAUGE("suyuan_etcd_ordering_revision", "etcd's revision at the last contact.",
             es->ordering_revision);
       GAUGE("suyuan_etcd_applied_revision", "Revision of the last applied batch.",

@@ -53,7 +53,9 @@ static const char CLUSTER_HELP[] =
     "        The keys' passphrase (--passphrase-file, SUYUAN_PASSPHRASE or asked)\n"
     "        reaches the peers through their environment. Binaries: suyuand\n"
     "        beside this program (or SUYUAN_SUYUAND), etcd from PATH (or\n"
-    "        SUYUAN_ETCD).\n"
+    "        SUYUAN_ETCD). Extra arguments (space-separated, at most 12) for\n"
+    "        every peer: SUYUAN_CLUSTER_PEER_ARGS; for every etcd member:\n"
+    "        SUYUAN_CLUSTER_ETCD_ARGS (benchmarks, bench/cluster_bench.sh).\n"
     "  down  suyuan cluster down --dir DIR\n"
     "        Stops exactly the processes DIR/cluster.json names (peers, then etcd),\n"
     "        SIGTERM then SIGKILL after 10 s; data stays for 'suyuan verify --data'.\n";
@@ -258,6 +260,22 @@ static void arg(proc *p, const char *fmt, ...) {
   p->argv[p->argc] = NULL;
 }
 
+/* Appends the space-separated words of environment variable var (at most
+ * 12, each shorter than an argument slot). -1 when they do not fit. */
+static int env_args(proc *p, const char *var) {
+  const char *v = getenv(var);
+  if (!v) return 0;
+  char buf[2048];
+  if (strlen(v) >= sizeof buf) return -1;
+  memcpy(buf, v, strlen(v) + 1);
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    if (++n > 12 || p->argc >= 30 || strlen(t) >= sizeof p->args[0]) return -1;
+    arg(p, "%s", t);
+  }
+  return 0;
+}
+
 static void print_log_tail(const char *log) {
   FILE *f = fopen(log, "r");
   if (!f) return;
@@ -459,6 +477,10 @@ static int cluster_up(cli *c, int argc, char **argv) {
      * catches up after a compaction can resume the log right away. */
     arg(p, "--experimental-watch-progress-notify-interval=1s");
     arg(p, "--max-request-bytes=%d", 4 << 20);
+    if (env_args(p, "SUYUAN_CLUSTER_ETCD_ARGS")) {
+      cli_err("SUYUAN_CLUSTER_ETCD_ARGS: at most 12 arguments");
+      goto teardown;
+    }
     p->pid = spawn(p->argv, p->log, NULL);
     if (p->pid < 0) {
       cli_err("cannot start %s: %s", p->name, strerror(errno));
@@ -494,6 +516,10 @@ static int cluster_up(cli *c, int argc, char **argv) {
     arg(p, "--listen=127.0.0.1:%d", ports[2 * ETCD_MEMBERS + i]);
     arg(p, "--etcd=%s", endpoints);
     arg(p, "--addr-file=%s", addr);
+    if (env_args(p, "SUYUAN_CLUSTER_PEER_ARGS")) {
+      cli_err("SUYUAN_CLUSTER_PEER_ARGS: at most 12 arguments");
+      goto teardown;
+    }
     p->pid = spawn(p->argv, p->log, pass);
     if (p->pid < 0) {
       cli_err("cannot start %s: %s", p->name, strerror(errno));

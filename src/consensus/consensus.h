@@ -107,7 +107,11 @@ enum { SY_ALARM_NONE = 0, SY_ALARM_PEER_DIVERGED = 1, SY_ALARM_SELF_DIVERGED = 2
        SY_ALARM_ETCD_BEHIND = 3 };
 
 typedef struct sy_etcd_status {
-  int connected;                 /* the log watch is established */
+  int connected;                 /* the log watch is established and etcd answers */
+  int available;                 /* 0 after etcd could not take a batch (no quorum,
+                                    unreachable) until it answers again: writes are
+                                    refused at once with SY_EBUSY meanwhile */
+  uint64_t unavailable_ms;       /* how long it has been unavailable (0 when available) */
   char endpoint[256];            /* etcd endpoint in use */
   uint64_t ordering_revision;    /* etcd's revision at the last contact */
   uint64_t last_log_revision;    /* newest batch seen on the log */

@@ -44,6 +44,15 @@
 #define INFLIGHT_MAX_AGE_MS 120000
 #define STOP_DRAIN_MS 5000
 #define ATT_VALUE_LEN (4 + 32 + 8 + 32 + 32 + 1)
+/* A batch's put is retried (on the next endpoints) for at most this long;
+ * then its waiters get 503 and the orderer refuses writes at once until etcd
+ * answers again (issue #4: no quorum means fast 503s, never an ack). */
+#define PUT_DEADLINE_MS 6000
+/* Puts in flight at once for batches that are not full: while they are out,
+ * the next batch keeps filling (group commit: under load batches grow to
+ * what arrives during one etcd round trip, instead of many small blocks,
+ * each costing every peer an fsync and etcd a Raft entry). */
+#define PUTS_ACTIVE_MAX 1
 
 typedef struct inflight {
   struct inflight *next;
@@ -102,10 +111,12 @@ typedef struct eo {
   pthread_t prop_th[4], writer_th, hb_th;
   int nprop;        /* proposer threads: puts in flight at once */
   int prop_running; /* under mu */
+  int puts_active;  /* under mu: batch puts in flight */
   int started;
 
   pthread_mutex_t mu;
   pthread_cond_t prop_cv, writer_cv, space_cv, hb_cv;
+  pthread_cond_t retry_cv; /* only for sleeping between put attempts (quit wakes it) */
   /* submission queue (ring) */
   sy_pending **q;
   size_t head, len, cap;
@@ -135,8 +146,13 @@ typedef struct eo {
   uint64_t div_height;
   uint8_t div_nodes[SY_ETCD_MAX_PEERS][SY_KEYID_LEN];
   size_t n_div;
+  size_t n_nodes; /* registered active nodes, us included (0: not known yet) */
   sy_etcd_status st;
   uint64_t last_log_ms; /* throttles repeated error lines */
+  /* availability of the ordering service (under mu) */
+  int unavail;             /* a put failed for lack of quorum: refuse writes */
+  uint64_t unavail_since;  /* mono ms */
+  int watch_ok, hb_ok;     /* the log watch is up; the last heartbeat read worked */
 } eo;
 
 static const sy_orderer_ops ETCD_OPS;
@@ -179,6 +195,21 @@ static void note_err_locked(eo *o, int force, const char *fmt, ...) {
     o->last_log_ms = now;
     elog("%s", o->st.last_error);
   }
+}
+
+static void update_connected_locked(eo *o) {
+  o->st.connected = o->watch_ok && o->hb_ok && !o->unavail;
+}
+
+/* etcd answered a linearizable request or took a put: it has a quorum.
+ * Call with mu held. */
+static void set_available_locked(eo *o) {
+  if (o->unavail) {
+    o->unavail = 0;
+    elog("the ordering service is available again after %.1f s: writes accepted",
+         (double)(mono_ms() - o->unavail_since) / 1000.0);
+  }
+  update_connected_locked(o);
 }
 
 /* Waits on cv until quit or ms pass. Call with mu held. */
@@ -406,7 +437,8 @@ static void on_log_progress(void *ctx, int64_t rev) {
 static void on_log_state(void *ctx, int connected, const char *msg) {
   eo *o = ctx;
   pthread_mutex_lock(&o->mu);
-  o->st.connected = connected;
+  o->watch_ok = connected;
+  update_connected_locked(o);
   if (!connected) note_err_locked(o, 0, "log watch lost: %s", msg);
   pthread_mutex_unlock(&o->mu);
 }
@@ -532,7 +564,12 @@ static sy_etcd_peer *peer_find_locked(eo *o, const char *hex, int create) {
 
 static void divergence_eval_locked(eo *o, size_t agree) {
   if (!o->n_div) return;
-  int self = o->n_div >= agree;
+  /* More disagree than agree: we are the minority. A tie decides only once
+   * every registered node has attested (two peers, one each: both stop);
+   * before that the node still silent breaks it, and a healthy peer must not
+   * refuse writes because the odd one's attestation happened to arrive
+   * before an agreeing one. */
+  int self = o->n_div > agree || (o->n_div == agree && agree + o->n_div >= o->n_nodes);
   int was = o->st.alarm;
   if (self) {
     o->st.alarm = SY_ALARM_SELF_DIVERGED;
@@ -553,10 +590,19 @@ static void divergence_eval_locked(eo *o, size_t agree) {
 
 /* Handles the queued attestations of blocks we have; runs on the writer.
  * The matching ones are stored together: one SQLite transaction, one fsync. */
+static size_t registry_other_active(eo *o);
+
 static void process_attestations(eo *o) {
   sy_tip tip;
   sy_ledger_tip(o->ledger, &tip);
+  int have_work;
   pthread_mutex_lock(&o->mu);
+  have_work = o->aq != NULL;
+  pthread_mutex_unlock(&o->mu);
+  if (!have_work) return;
+  size_t n_nodes = registry_other_active(o) + 1; /* outside mu: it reads the ledger */
+  pthread_mutex_lock(&o->mu);
+  o->n_nodes = n_nodes;
   attitem *ready = NULL, **pp = &o->aq;
   size_t nready = 0;
   while (*pp) {
@@ -707,8 +753,6 @@ static int list_node_addr(void *ctx, const sy_node_info *n) {
   if (!n->removed && memcmp(n->key_id, o->me, SY_KEYID_LEN) != 0) addr_add(a[1], n->address, 0, 0);
   return 0;
 }
-
-static size_t registry_other_active(eo *o);
 
 /* Counts distinct registered, active nodes other than us whose signature in
  * the raw block's attestation records verifies over (height, hash, results). */
@@ -862,14 +906,31 @@ static uint64_t catch_up_from(eo *o, const char *addr) {
     sy_buf_free(&raw);
     if (rc != SY_OK || ci.skipped) {
       pthread_mutex_lock(&o->mu);
-      if (rc == SY_EDIVERGED)
+      if (rc == SY_EDIVERGED) {
         note_err_locked(o, 1,
                         "catch-up: block %" PRIu64
                         " from %s replays to a different hash "
                         "here: that peer or this node diverged",
                         h, addr);
-      else if (rc)
+        /* The block carries the attestations of `have` other registered
+         * nodes (checked above): they agree on it and our replay does not,
+         * so it is this node's state that diverged (a tampered database, a
+         * bug): the same alarm as a disagreeing attestation (SPEC M5a). */
+        o->st.divergences++;
+        if (o->st.alarm != SY_ALARM_SELF_DIVERGED) {
+          o->st.alarm = SY_ALARM_SELF_DIVERGED;
+          o->st.alarm_height = h;
+          snprintf(o->st.alarm_msg, sizeof o->st.alarm_msg,
+                   "block %" PRIu64
+                   ", attested by %zu other node(s), replays to a different "
+                   "block here: this node's state diverged; writes refused until an operator "
+                   "rebuilds this node",
+                   h, have);
+          elog("ALARM: %s", o->st.alarm_msg);
+        }
+      } else if (rc) {
         note_err_locked(o, 1, "catch-up: block %" PRIu64 " from %s: %s", h, addr, sy_strerror(rc));
+      }
       pthread_mutex_unlock(&o->mu);
       break;
     }
@@ -1293,6 +1354,7 @@ out:
   pthread_cond_broadcast(&o->space_cv);
   pthread_cond_broadcast(&o->hb_cv);
   pthread_cond_broadcast(&o->prop_cv);
+  pthread_cond_broadcast(&o->retry_cv);
   pthread_mutex_unlock(&o->mu);
   sy_etcd_watch_stop(lw);
   sy_etcd_watch_stop(aw);
@@ -1315,10 +1377,17 @@ static void *prop_main(void *arg) {
       while (!o->quit) pthread_cond_wait(&o->prop_cv, &o->mu);
       break;
     }
-    if (o->len < o->max_txs && o->wait_ms && !o->stopping) {
+    /* A short batch waits wait_ms for company, and while PUTS_ACTIVE_MAX
+     * puts are out, until one of them returns: a full batch goes at once. */
+    if (o->len < o->max_txs && !o->stopping) {
       uint64_t until = mono_ms() + o->wait_ms;
-      while (o->len < o->max_txs && !o->stopping && !o->quit && mono_ms() < until)
-        wait_ms_locked(o, &o->prop_cv, (unsigned)(until - mono_ms()));
+      for (;;) {
+        if (o->len >= o->max_txs || o->stopping || o->quit || o->len == 0) break;
+        uint64_t now = mono_ms();
+        int busy = o->puts_active >= PUTS_ACTIVE_MAX;
+        if (!busy && now >= until) break;
+        wait_ms_locked(o, &o->prop_cv, busy ? 50 : (unsigned)(until - now));
+      }
     }
     if (o->len == 0) continue; /* another proposer took them */
     size_t n = 0, bytes = fixed;
@@ -1334,6 +1403,7 @@ static void *prop_main(void *arg) {
     o->len -= n;
     if (o->len) pthread_cond_signal(&o->prop_cv); /* the next batch need not wait for this put */
     uint64_t seq = o->next_seq++;
+    o->puts_active++;
     pthread_mutex_unlock(&o->mu);
 
     sy_buf b = {0};
@@ -1368,6 +1438,8 @@ static void *prop_main(void *arg) {
       for (size_t i = 0; i < n; i++) sy_pending_unref(pend[i]);
       sy_buf_free(&b);
       pthread_mutex_lock(&o->mu);
+      o->puts_active--;
+      pthread_cond_broadcast(&o->prop_cv);
       continue;
     }
     memcpy(f->pend, pend, n * sizeof *pend); /* the references move to f */
@@ -1388,20 +1460,48 @@ static void *prop_main(void *arg) {
     int created = 0;
     /* Creating the key is idempotent, so an unclear failure can be retried
      * on another endpoint without ordering the batch twice. */
-    for (int attempt = 0; attempt < 3; attempt++) {
+    /* Retried until PUT_DEADLINE_MS (a leader election takes one or two
+     * seconds); once etcd is known to be unavailable, tried once. */
+    uint64_t put_deadline = mono_ms() + PUT_DEADLINE_MS;
+    for (unsigned backoff = 100;; backoff = backoff * 2 > 1000 ? 1000 : backoff * 2) {
       rc = sy_etcd_create(o->etcd, key, (size_t)kl, b.p, b.len, 0, &rev, &created);
       if (rc == SY_OK || rc == SY_EINVAL || rc == SY_ETOOBIG || quitting(o)) break;
-      if (o->stopping) break;
-      sleep_unless_quit(o, &o->prop_cv, 200u << attempt);
+      pthread_mutex_lock(&o->mu);
+      int give_up = o->unavail || o->stopping || mono_ms() + backoff >= put_deadline;
+      pthread_mutex_unlock(&o->mu);
+      if (give_up) break;
+      sleep_unless_quit(o, &o->retry_cv, backoff);
     }
     sy_buf_free(&b);
+    sy_pending **refused = NULL;
+    size_t nrefused = 0;
     pthread_mutex_lock(&o->mu);
+    o->puts_active--;
+    pthread_cond_broadcast(&o->prop_cv); /* a waiting batch may go now */
     if (rc == SY_OK) {
       o->st.batches_proposed++;
+      set_available_locked(o);
     } else {
       o->st.put_failures++;
       note_err_locked(o, 1, "putting batch %" PRIu64 " (%zu txs) failed: %s", seq, n,
                       sy_etcd_errmsg());
+      if (rc != SY_EINVAL && rc != SY_ETOOBIG && !o->unavail && !o->quit) {
+        /* No quorum, or no member reachable: refuse writes at once (503)
+         * until etcd answers again, and answer what is queued now. */
+        o->unavail = 1;
+        o->unavail_since = mono_ms();
+        update_connected_locked(o);
+        elog("the ordering service is unavailable (%s): writes refused with 503 until etcd "
+             "answers again",
+             sy_etcd_errmsg());
+        if (o->len && (refused = malloc(o->len * sizeof *refused))) {
+          while (o->len) {
+            refused[nrefused++] = o->q[o->head];
+            o->head = (o->head + 1) % o->cap;
+            o->len--;
+          }
+        }
+      }
       /* Unless the writer already took it (the put did land), tell its
        * waiters: the cluster could not order it. */
       for (inflight **pp = &o->inflight; *pp; pp = &(*pp)->next) {
@@ -1416,6 +1516,13 @@ static void *prop_main(void *arg) {
         }
       }
     }
+    if (nrefused) {
+      pthread_mutex_unlock(&o->mu);
+      sy_pipeline_fail(o->ctx, refused, nrefused, SY_EBUSY);
+      for (size_t i = 0; i < nrefused; i++) sy_pending_unref(refused[i]);
+      pthread_mutex_lock(&o->mu);
+    }
+    free(refused);
   }
   /* quit before the queue drained: answer what is left */
   while (o->len) {
@@ -1624,10 +1731,17 @@ static void janitor(eo *o) {
   sy_etcd_range_opts ro = {.limit = 1000, .keys_only = 1, .max_mod_revision = (int64_t)min_rev};
   int64_t deleted = 0;
   if (sy_etcd_range(o->etcd, lp, (size_t)ln, lend, lel, &ro, &res) == SY_OK) {
-    for (size_t i = 0; i < res.n && !quitting(o); i++) {
+    /* Up to 128 keys per txn: one Raft entry (and one fsync per member)
+     * for each group, not for each key. */
+    for (size_t i = 0; i < res.n && !quitting(o); i += SY_ETCD_TXN_OPS_MAX) {
+      const uint8_t *keys[SY_ETCD_TXN_OPS_MAX];
+      size_t kls[SY_ETCD_TXN_OPS_MAX], k = 0;
+      for (; k < SY_ETCD_TXN_OPS_MAX && i + k < res.n; k++) {
+        keys[k] = res.kvs[i + k].key;
+        kls[k] = res.kvs[i + k].key_len;
+      }
       int64_t d = 0;
-      if (sy_etcd_delete_range(o->etcd, res.kvs[i].key, res.kvs[i].key_len, NULL, 0, &d) != SY_OK)
-        break;
+      if (sy_etcd_delete_many(o->etcd, k, keys, kls, &d) != SY_OK) break;
       deleted += d;
     }
   }
@@ -1685,6 +1799,13 @@ static void *hb_main(void *arg) {
       next_beat = now + 1000;
       announce(o);
       int64_t rev = refresh_peers(o);
+      pthread_mutex_lock(&o->mu);
+      o->hb_ok = rev > 0;
+      if (rev > 0)
+        set_available_locked(o); /* a linearizable read: etcd has a quorum */
+      else
+        update_connected_locked(o);
+      pthread_mutex_unlock(&o->mu);
       if (rev > 0 && !checked_behind) {
         checked_behind = 1;
         sy_tip tip;
@@ -1761,8 +1882,8 @@ static int eo_submit(sy_orderer *base, sy_pending *p) {
     rc = SY_ESTOPPED;
   } else if (o->st.alarm == SY_ALARM_SELF_DIVERGED || o->st.alarm == SY_ALARM_ETCD_BEHIND) {
     rc = SY_EDIVERGED;
-  } else if (o->len >= o->max_backlog) {
-    rc = SY_EBUSY;
+  } else if (o->unavail || o->len >= o->max_backlog) {
+    rc = SY_EBUSY; /* no quorum (HTTP 503 ordering-unavailable) or backlog full */
   } else {
     if (o->len == o->cap) {
       size_t ncap = o->cap ? o->cap * 2 : 1024;
@@ -1845,6 +1966,7 @@ static void eo_destroy(sy_orderer *base) {
   pthread_cond_destroy(&o->writer_cv);
   pthread_cond_destroy(&o->space_cv);
   pthread_cond_destroy(&o->hb_cv);
+  pthread_cond_destroy(&o->retry_cv);
   free(o);
 }
 
@@ -1880,6 +2002,8 @@ int sy_etcd_orderer_status(sy_orderer *base, sy_etcd_status *out) {
   pthread_mutex_lock(&o->mu);
   *out = o->st;
   out->lag = o->lq_len;
+  out->available = !o->unavail;
+  out->unavailable_ms = o->unavail ? mono_ms() - o->unavail_since : 0;
   pthread_mutex_unlock(&o->mu);
   out->applied_revision = tip.position;
   snprintf(out->endpoint, sizeof out->endpoint, "%s", sy_etcd_endpoint(o->etcd));
@@ -1961,6 +2085,7 @@ int sy_etcd_orderer_new(const sy_etcd_opts *opts, sy_ledger *ledger, const sy_ke
   make_cond(&o->writer_cv);
   make_cond(&o->space_cv);
   make_cond(&o->hb_cv);
+  make_cond(&o->retry_cv);
   *out = &o->base;
   return SY_OK;
 }

@@ -24,6 +24,9 @@
 
 #define POOL_MAX 8
 #define URL_MAX 256
+/* An endpoint that timed out is tried last for this long (a stopped or
+ * overloaded member holds every call for the whole timeout). */
+#define QUARANTINE_MS 3000u
 
 /* gRPC status codes the gateway returns. */
 enum {
@@ -41,6 +44,8 @@ struct sy_etcd {
   char urls[SY_ETCD_MAX_ENDPOINTS][URL_MAX];
   int n;
   atomic_int current; /* endpoint preferred for the next call */
+  /* monotonic ms until which an endpoint that timed out is tried last */
+  _Atomic uint64_t bad_until[SY_ETCD_MAX_ENDPOINTS];
   unsigned timeout_ms;
   size_t max_response;
   pthread_mutex_t mu; /* guards the pool */
@@ -61,6 +66,12 @@ static void seterr(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(tls_err, sizeof tls_err, fmt, ap);
   va_end(ap);
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -110,6 +121,7 @@ int sy_etcd_new(const sy_etcd_client_opts *o, sy_etcd **out, char *err, size_t e
   e->timeout_ms = o->timeout_ms ? o->timeout_ms : 5000;
   e->max_response = o->max_response ? o->max_response : (size_t)64 << 20;
   atomic_init(&e->current, 0);
+  for (int i = 0; i < SY_ETCD_MAX_ENDPOINTS; i++) atomic_init(&e->bad_until[i], 0);
   pthread_mutex_init(&e->mu, NULL);
   struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
   /* gRPC metadata through the gateway: refuse to serve from a member that
@@ -336,8 +348,30 @@ static int request(sy_etcd *e, const char *path, const char *body, cJSON **out) 
   *out = NULL;
   int start = atomic_load(&e->current);
   int rc = SY_EIO;
+  /* Endpoints in turn from the preferred one; those that timed out lately
+   * last. When a member that answered said it cannot serve (no leader, no
+   * quorum), the quarantined ones are skipped: a stopped member would hold
+   * the call for the whole timeout to say nothing better (issue #4: writes
+   * fail fast with 503 while the quorum is lost). */
+  int order[SY_ETCD_MAX_ENDPOINTS], nord = 0, nfresh = 0;
+  uint64_t now = mono_ms();
   for (int k = 0; k < e->n; k++) {
     int idx = (start + k) % e->n;
+    if (atomic_load(&e->bad_until[idx]) <= now) order[nord++] = idx;
+  }
+  nfresh = nord;
+  for (int k = 0; k < e->n; k++) {
+    int idx = (start + k) % e->n;
+    if (atomic_load(&e->bad_until[idx]) > now) order[nord++] = idx;
+  }
+  int refused_by_etcd = 0; /* a member answered "cannot serve now" */
+  /* The whole call, failovers included, takes at most timeout_ms: a caller
+   * that retries (the orderer's put) decides how long to keep trying. */
+  for (int k = 0; k < nord; k++) {
+    int idx = order[k];
+    if (k >= nfresh && refused_by_etcd) break;
+    uint64_t spent = mono_ms() - now;
+    if (spent + 50 >= e->timeout_ms) break;
     char url[URL_MAX + 64];
     snprintf(url, sizeof url, "%s%s", e->urls[idx], path);
     CURL *h = handle_get(e);
@@ -348,9 +382,9 @@ static int request(sy_etcd *e, const char *path, const char *body, cJSON **out) 
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(e->timeout_ms < 1000 ? e->timeout_ms : 1000));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)e->timeout_ms);
+    long left = (long)(e->timeout_ms - spent);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left < 1000 ? left : 1000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -372,6 +406,8 @@ static int request(sy_etcd *e, const char *path, const char *body, cJSON **out) 
       if (oom) return SY_ENOMEM;
       seterr("etcd %s: %s", e->urls[idx], cerr[0] ? cerr : curl_easy_strerror(cc));
       rc = cc == CURLE_OPERATION_TIMEDOUT ? SY_EBUSY : SY_EIO;
+      if (cc == CURLE_OPERATION_TIMEDOUT)
+        atomic_store(&e->bad_until[idx], mono_ms() + QUARANTINE_MS);
       continue;
     }
     cJSON *root = s.b.len ? cJSON_ParseWithLength((const char *)s.b.p, s.b.len) : NULL;
@@ -380,7 +416,10 @@ static int request(sy_etcd *e, const char *path, const char *body, cJSON **out) 
       cJSON_Delete(root);
       seterr("etcd %s: HTTP %ld with an answer that is not a JSON object", e->urls[idx], http);
       rc = http >= 500 ? SY_EBUSY : SY_EMALFORMED;
-      if (http >= 500) continue;
+      if (http >= 500) {
+        refused_by_etcd = 1;
+        continue;
+      }
       return rc;
     }
     if (http != 200 || cJSON_GetObjectItemCaseSensitive(root, "code") ||
@@ -388,9 +427,13 @@ static int request(sy_etcd *e, const char *path, const char *body, cJSON **out) 
       int retry = 0;
       rc = grpc_err(root, http, &retry);
       cJSON_Delete(root);
-      if (retry) continue;
+      if (retry) {
+        refused_by_etcd = 1;
+        continue;
+      }
       return rc;
     }
+    atomic_store(&e->bad_until[idx], 0);
     atomic_store(&e->current, idx);
     *out = root;
     return SY_OK;
@@ -527,6 +570,41 @@ int sy_etcd_put_many(sy_etcd *e, size_t n, const uint8_t *const *keys, const siz
   } else if (revision) {
     *revision = rev;
   }
+out:
+  cJSON_Delete(req);
+  cJSON_Delete(ans);
+  return rc;
+}
+
+int sy_etcd_delete_many(sy_etcd *e, size_t n, const uint8_t *const *keys, const size_t *key_lens,
+                        int64_t *deleted) {
+  if (deleted) *deleted = 0;
+  if (n == 0) return SY_OK;
+  if (n > SY_ETCD_TXN_OPS_MAX) return SY_EINVAL;
+  cJSON *req = cJSON_CreateObject(), *ans = NULL;
+  cJSON *succ = req ? cJSON_AddArrayToObject(req, "success") : NULL;
+  int rc = SY_ENOMEM;
+  if (!succ) goto out;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *op = cJSON_CreateObject();
+    cJSON *del = cJSON_CreateObject();
+    if (!op || !del || add_b64(del, "key", keys[i], key_lens[i])) {
+      cJSON_Delete(op);
+      cJSON_Delete(del);
+      goto out;
+    }
+    cJSON_AddItemToObject(op, "request_delete_range", del);
+    cJSON_AddItemToArray(succ, op);
+  }
+  if ((rc = request_json(e, "/v3/kv/txn", req, &ans))) goto out;
+  const cJSON *rs = cJSON_GetObjectItemCaseSensitive(ans, "responses"), *r;
+  int64_t total = 0;
+  cJSON_ArrayForEach(r, rs) {
+    int64_t d = 0;
+    const cJSON *dr = cJSON_GetObjectItemCaseSensitive(r, "response_delete_range");
+    if (dr && get_i64(dr, "deleted", &d) == 0 && d > 0 && d <= 1) total += d;
+  }
+  if (deleted) *deleted = total;
 out:
   cJSON_Delete(req);
   cJSON_Delete(ans);

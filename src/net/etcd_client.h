@@ -7,7 +7,9 @@
  * http://127.0.0.1:22379"). A call goes to the endpoint that answered last;
  * on a transport failure or an "unavailable" answer (no leader, timeout,
  * leader changed) it moves to the next one, trying each at most once per
- * call. Every answer is hostile input: it is bounded (max_response) before
+ * call. An endpoint whose request timed out is tried last for 3 s, and not
+ * at all while another member answers that it cannot serve (no leader): a
+ * stopped member must not hold every call for the whole timeout. Every answer is hostile input: it is bounded (max_response) before
  * it is buffered, and every field is checked before it is used.
  *
  * Threads: a sy_etcd may be used from any number of threads at once (it
@@ -35,7 +37,7 @@ typedef struct sy_etcd sy_etcd;
 
 typedef struct sy_etcd_client_opts {
   const char *endpoints; /* comma-separated base URLs (http:// or https://); copied */
-  unsigned timeout_ms;   /* whole unary request; 0 = 5000 */
+  unsigned timeout_ms;   /* whole unary call, failovers included; 0 = 5000 */
   size_t max_response;   /* largest unary answer or watch message; 0 = 64 MiB */
 } sy_etcd_client_opts;
 
@@ -94,6 +96,14 @@ int sy_etcd_create(sy_etcd *e, const void *key, size_t key_len, const void *val,
 int sy_etcd_put_many(sy_etcd *e, size_t n, const uint8_t *const *keys, const size_t *key_lens,
                      const uint8_t *const *vals, const size_t *val_lens, int64_t lease,
                      int64_t *revision);
+
+/* Operations etcd takes in one txn by default (--max-txn-ops). */
+#define SY_ETCD_TXN_OPS_MAX 128
+
+/* Deletes n (at most SY_ETCD_TXN_OPS_MAX) single keys in one txn: one Raft
+ * entry instead of n. *deleted (may be NULL) receives how many existed. */
+int sy_etcd_delete_many(sy_etcd *e, size_t n, const uint8_t *const *keys, const size_t *key_lens,
+                        int64_t *deleted);
 
 typedef struct sy_etcd_range_opts {
   int64_t limit; /* 0 = no limit */
