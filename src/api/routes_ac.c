@@ -7,9 +7,9 @@
  *        /v1/alerts?view=org&id=ORG               an organisation's registry entry
  *
  * The chain holds only code commitments (ledger.h sy_code_commit); the scan
- * log is node-local: DIR/scans.db (SQLite, WAL, synchronous=FULL, mode 0600),
- * written before the answer is sent. Without a data directory the log lives
- * in memory (tests, throwaway nodes).
+ * log is node-local (src/ledger/scanlog.h): DIR/scans.db (SQLite, WAL,
+ * synchronous=FULL, mode 0600), written before the answer is sent. Without a
+ * data directory the log lives in memory (tests, throwaway nodes).
  *
  * Guessing codes is the attack to stop: 80-bit codes cannot be found by
  * guessing, and each client address (or SMS sender) gets a token bucket for
@@ -21,17 +21,13 @@
  * Codes never reach a log or an error message. */
 #define SY_API_INTERNAL 1
 #include <cjson/cJSON.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "api/api_json.h"
@@ -39,6 +35,7 @@
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
 #include "ident/ident.h"
+#include "ledger/scanlog.h"
 
 /* ---- tunables (docs/codes.md) ------------------------------------------------ */
 #define VERIFY_BURST 30.0          /* attempts a client may make at once */
@@ -49,7 +46,7 @@
 #define RL_WAYS 8                             /* 4096 clients tracked */
 #define REPEAT_ALERT_AT 5                     /* the 5th scan of one code raises an alert */
 #define PLACE_WINDOW_MS (72ull * 3600 * 1000) /* two places within 72 h: alert */
-#define PLACE_MAX 64                          /* bytes of a place name kept */
+#define PLACE_MAX SY_SCANLOG_PLACE_MAX        /* bytes of a place name kept (64) */
 #define ALERTS_MAX 1000
 #define SMS_TZ_MIN (8 * 60) /* dates in SMS replies: China Standard Time */
 
@@ -60,9 +57,8 @@ typedef struct rl_slot {
 } rl_slot;
 
 typedef struct sy_api_ac {
-  pthread_mutex_t mu;    /* the scan log connection */
-  pthread_mutex_t rl_mu; /* the rate table (never waits behind an fsync) */
-  sqlite3 *db;
+  pthread_mutex_t rl_mu;               /* the rate table (never waits behind an fsync) */
+  sy_scanlog *log;                     /* the scan log (locks itself) */
   double unknown_burst, unknown_per_s; /* UNKNOWN_*, or SUYUAN_AC_UNKNOWN_* */
   rl_slot rl[RL_SETS * RL_WAYS];
 } sy_api_ac;
@@ -90,82 +86,22 @@ static uint64_t mono_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1; /* never 0 */
 }
 
-/* ---- the scan log ----------------------------------------------------------------- */
-
-static const char SCAN_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS scans(commitment BLOB PRIMARY KEY, org TEXT NOT NULL,"
-    "  gtin TEXT NOT NULL, lot TEXT NOT NULL, serial TEXT NOT NULL, first_ms INTEGER NOT NULL,"
-    "  first_place TEXT NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS scans_item ON scans(org, gtin, lot);"
-    "CREATE TABLE IF NOT EXISTS scan_places(commitment BLOB NOT NULL, place TEXT NOT NULL,"
-    "  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, count INTEGER NOT NULL,"
-    "  PRIMARY KEY(commitment, place)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, commitment BLOB NOT NULL,"
-    "  reason TEXT NOT NULL, org TEXT NOT NULL, gtin TEXT NOT NULL, lot TEXT NOT NULL,"
-    "  serial TEXT NOT NULL, places TEXT NOT NULL, count INTEGER NOT NULL,"
-    "  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, raised_ms INTEGER NOT NULL,"
-    "  updated_ms INTEGER NOT NULL, UNIQUE(commitment, reason));"
-    "CREATE INDEX IF NOT EXISTS alerts_org ON alerts(org, updated_ms);";
-
 int sy_api_ac_init(sy_api_router *r, const sy_api_opts *opts) {
   sy_api_ac *ac = calloc(1, sizeof *ac);
   if (!ac) return SY_ENOMEM;
-  if (pthread_mutex_init(&ac->mu, NULL) != 0) {
-    free(ac);
-    return SY_ENOMEM;
-  }
   if (pthread_mutex_init(&ac->rl_mu, NULL) != 0) {
-    pthread_mutex_destroy(&ac->mu);
     free(ac);
     return SY_ENOMEM;
   }
   ac->unknown_burst = env_num("SUYUAN_AC_UNKNOWN_BURST", UNKNOWN_BURST, 1e6);
   ac->unknown_per_s = env_num("SUYUAN_AC_UNKNOWN_PER_MIN", UNKNOWN_PER_S * 60.0, 1e6) / 60.0;
-  char path[1200];
-  int memory = !opts || !opts->data_dir;
-  if (!memory) {
-    if (snprintf(path, sizeof path, "%s/scans.db", opts->data_dir) >= (int)sizeof path) {
-      pthread_mutex_destroy(&ac->mu);
-      pthread_mutex_destroy(&ac->rl_mu);
-      free(ac);
-      return SY_EINVAL;
-    }
-    /* Create it 0600 before SQLite opens it: scan records are personal data
-     * (where and when someone checked an item). */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      fchmod(fd, 0600);
-      close(fd);
-    }
-  }
-  int rc = sqlite3_open_v2(memory ? ":memory:" : path, &ac->db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  char *msg = NULL;
-  if (rc == SQLITE_OK) {
-    sqlite3_busy_timeout(ac->db, 5000);
-    rc = sqlite3_exec(ac->db,
-                      memory ? "PRAGMA journal_mode=MEMORY;"
-                             : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-                      NULL, NULL, &msg);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(ac->db, SCAN_SCHEMA, NULL, NULL, &msg);
-  }
-  if (rc != SQLITE_OK) {
-    fprintf(stderr, "suyuand: cannot open the scan log %s: %s\n", memory ? ":memory:" : path,
-            msg ? msg : sqlite3_errstr(rc));
-    sqlite3_free(msg);
-    sqlite3_close(ac->db);
-    pthread_mutex_destroy(&ac->mu);
+  char err[1400];
+  int rc = sy_scanlog_open(opts ? opts->data_dir : NULL, &ac->log, err, sizeof err);
+  if (rc != SY_OK) {
+    if (rc == SY_EIO) fprintf(stderr, "suyuand: cannot open the scan log %s\n", err);
     pthread_mutex_destroy(&ac->rl_mu);
     free(ac);
-    return SY_EIO;
-  }
-  if (!memory) {
-    /* The WAL and shm files SQLite made: the same mode. */
-    char side[1300];
-    snprintf(side, sizeof side, "%s-wal", path);
-    chmod(side, 0600);
-    snprintf(side, sizeof side, "%s-shm", path);
-    chmod(side, 0600);
+    return rc;
   }
   r->ac = ac;
   return SY_OK;
@@ -173,8 +109,7 @@ int sy_api_ac_init(sy_api_router *r, const sy_api_opts *opts) {
 
 void sy_api_ac_close(sy_api_router *r) {
   if (!r || !r->ac) return;
-  sqlite3_close(r->ac->db);
-  pthread_mutex_destroy(&r->ac->mu);
+  sy_scanlog_close(r->ac->log);
   pthread_mutex_destroy(&r->ac->rl_mu);
   free(r->ac);
   r->ac = NULL;
@@ -256,156 +191,17 @@ typedef struct scan_result {
   int err;
 } scan_result;
 
-static int exec1(sqlite3 *db, const char *sql) {
-  return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-/* JSON list of the code's places, most recent first. malloc'd. */
-static char *places_json(sqlite3 *db, const uint8_t *cm) {
-  sqlite3_stmt *st = NULL;
-  cJSON *a = cJSON_CreateArray();
-  if (!a) return NULL;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT place, first_ms, last_ms, count FROM scan_places"
-                         " WHERE commitment=?1 ORDER BY last_ms DESC LIMIT 16",
-                         -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_blob(st, 1, cm, SY_HASH_LEN, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      cJSON *o = cJSON_CreateObject();
-      char t1[32], t2[32];
-      sy_api_format_time(sqlite3_column_int64(st, 1), t1);
-      sy_api_format_time(sqlite3_column_int64(st, 2), t2);
-      cJSON_AddStringToObject(o, "place", (const char *)sqlite3_column_text(st, 0));
-      cJSON_AddStringToObject(o, "first", t1);
-      cJSON_AddStringToObject(o, "last", t2);
-      cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 3));
-      cJSON_AddItemToArray(a, o);
-    }
-  }
-  sqlite3_finalize(st);
-  char *s = cJSON_PrintUnformatted(a);
-  cJSON_Delete(a);
-  return s;
-}
-
-static int raise_alert(sqlite3 *db, const sy_code *c, const char *reason, uint64_t count,
-                       uint64_t first_ms, uint64_t now) {
-  char *places = places_json(db, c->commit);
-  if (!places) return -1;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(
-      db,
-      "INSERT INTO alerts(commitment, reason, org, gtin, lot, serial, places, count, first_ms,"
-      " last_ms, raised_ms, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?10)"
-      " ON CONFLICT(commitment, reason) DO UPDATE SET places=?7, count=?8, last_ms=?10,"
-      " updated_ms=?10",
-      -1, &st, NULL);
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_blob(st, 1, c->commit, SY_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, c->org, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, c->gtin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, c->lot, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, c->serial, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, places, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)count);
-    sqlite3_bind_int64(st, 9, (sqlite3_int64)first_ms);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)now);
-    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-  }
-  sqlite3_finalize(st);
-  cJSON_free(places);
-  return rc == SQLITE_OK ? 0 : -1;
-}
-
 /* Records one scan of a known, live code (durably, before the answer). */
 static int record_scan(sy_api_ac *ac, scan_result *sr, const char *place) {
-  sqlite3 *db = ac->db;
-  const sy_code *c = &sr->code;
-  uint64_t now = now_ms();
-  sqlite3_stmt *st = NULL;
-  int ok = 0;
-  pthread_mutex_lock(&ac->mu);
-  if (exec1(db, "BEGIN IMMEDIATE")) goto out;
-  if (sqlite3_prepare_v2(db, "SELECT first_ms, first_place, count FROM scans WHERE commitment=?1",
-                         -1, &st, NULL) != SQLITE_OK)
-    goto rollback;
-  sqlite3_bind_blob(st, 1, c->commit, SY_HASH_LEN, SQLITE_STATIC);
-  int src = sqlite3_step(st);
-  if (src == SQLITE_ROW) {
-    sr->first_ms = (uint64_t)sqlite3_column_int64(st, 0);
-    snprintf(sr->first_place, sizeof sr->first_place, "%s",
-             (const char *)sqlite3_column_text(st, 1));
-    sr->count = (uint64_t)sqlite3_column_int64(st, 2) + 1;
-    sr->v = V_AGAIN;
-  } else if (src == SQLITE_DONE) {
-    sr->first_ms = now;
-    snprintf(sr->first_place, sizeof sr->first_place, "%s", place);
-    sr->count = 1;
-    sr->v = V_GENUINE;
-  } else {
-    goto rollback;
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (sqlite3_prepare_v2(db,
-                         "INSERT INTO scans(commitment, org, gtin, lot, serial, first_ms,"
-                         " first_place, last_ms, count) VALUES(?1,?2,?3,?4,?5,?6,?7,?6,1)"
-                         " ON CONFLICT(commitment) DO UPDATE SET last_ms=?6, count=count+1",
-                         -1, &st, NULL) != SQLITE_OK)
-    goto rollback;
-  sqlite3_bind_blob(st, 1, c->commit, SY_HASH_LEN, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, c->org, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, c->gtin, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 4, c->lot, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 5, c->serial, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-  sqlite3_bind_text(st, 7, place, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE) goto rollback;
-  sqlite3_finalize(st);
-  st = NULL;
-  uint64_t places_in_window = 0;
-  if (*place) {
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO scan_places(commitment, place, first_ms, last_ms, count)"
-                           " VALUES(?1,?2,?3,?3,1) ON CONFLICT(commitment, place) DO UPDATE SET"
-                           " last_ms=?3, count=count+1",
-                           -1, &st, NULL) != SQLITE_OK)
-      goto rollback;
-    sqlite3_bind_blob(st, 1, c->commit, SY_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, place, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-    if (sqlite3_step(st) != SQLITE_DONE) goto rollback;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM scan_places WHERE commitment=?1 AND last_ms>=?2",
-                           -1, &st, NULL) != SQLITE_OK)
-      goto rollback;
-    sqlite3_bind_blob(st, 1, c->commit, SY_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)(now > PLACE_WINDOW_MS ? now - PLACE_WINDOW_MS : 0));
-    if (sqlite3_step(st) != SQLITE_ROW) goto rollback;
-    places_in_window = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-  }
-  /* Counterfeit signals: one code seen in two places within the window
-   * (copies of one label sold in several towns), or checked over and over. */
-  if (places_in_window >= 2 &&
-      raise_alert(db, c, "multiple_places", sr->count, sr->first_ms, now) != 0)
-    goto rollback;
-  if (sr->count >= REPEAT_ALERT_AT &&
-      raise_alert(db, c, "repeated_scans", sr->count, sr->first_ms, now) != 0)
-    goto rollback;
-  if (exec1(db, "COMMIT")) goto rollback;
-  ok = 1;
-  goto out;
-rollback:
-  exec1(db, "ROLLBACK");
-out:
-  sqlite3_finalize(st);
-  pthread_mutex_unlock(&ac->mu);
-  return ok ? 0 : -1;
+  static const sy_scanlog_rules rules = {.place_window_ms = PLACE_WINDOW_MS,
+                                         .repeat_alert_at = REPEAT_ALERT_AT};
+  sy_scan_seen seen;
+  if (sy_scanlog_record(ac->log, &sr->code, place, now_ms(), &rules, &seen) != SY_OK) return -1;
+  sr->first_ms = seen.first_ms;
+  memcpy(sr->first_place, seen.first_place, sizeof sr->first_place);
+  sr->count = seen.count;
+  sr->v = seen.first ? V_GENUINE : V_AGAIN;
+  return 0;
 }
 
 /* Looks the code up and, when it is live, records the scan. */
@@ -1027,23 +823,8 @@ static void codes_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, c
     return;
   }
   uint64_t verified = 0, alerts = 0;
-  pthread_mutex_lock(&r->ac->mu);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(r->ac->db,
-                         "SELECT (SELECT count(*) FROM scans WHERE org=?1 AND (?2 IS NULL OR"
-                         " gtin=?2) AND (?3 IS NULL OR lot=?3)), (SELECT count(*) FROM alerts"
-                         " WHERE org=?1 AND (?2 IS NULL OR gtin=?2) AND (?3 IS NULL OR lot=?3))",
-                         -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
-    if (gtin) sqlite3_bind_text(st, 2, gtin, -1, SQLITE_STATIC);
-    if (lot) sqlite3_bind_text(st, 3, lot, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      verified = (uint64_t)sqlite3_column_int64(st, 0);
-      alerts = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-  }
-  sqlite3_finalize(st);
-  pthread_mutex_unlock(&r->ac->mu);
+  /* A log that cannot be read counts 0, as before the split. */
+  (void)sy_scanlog_counts(r->ac->log, org, gtin, lot, &verified, &alerts);
   sy_jb b = {0};
   cJSON *j = cJSON_CreateObject();
   jb_str(&b, j, "org", org);
@@ -1054,6 +835,33 @@ static void codes_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, c
   jb_u64(&b, j, "verified", verified);
   jb_u64(&b, j, "alerts", alerts);
   sy_api_resp_json(rs, 200, j, b.oom, NULL);
+}
+
+typedef struct alert_list {
+  sy_jb *b;
+  cJSON *arr;
+} alert_list;
+
+/* One alert into the answer's list (sy_scan_alert_fn). */
+static void alert_put(void *arg, const sy_scan_alert *al) {
+  alert_list *l = arg;
+  sy_jb *b = l->b;
+  cJSON *a = jb_put(b, l->arr, NULL, cJSON_CreateObject());
+  char t[32];
+  jb_i64(b, a, "id", al->id);
+  jb_str(b, a, "reason", al->reason);
+  jb_str(b, a, "gtin", al->gtin);
+  jb_str(b, a, "lot", al->lot);
+  jb_str(b, a, "serial", al->serial);
+  cJSON *pl = cJSON_Parse(al->places);
+  jb_put(b, a, "places", pl ? pl : cJSON_CreateArray());
+  jb_i64(b, a, "count", al->count);
+  static const char *const tk[] = {"first_verified", "last_scan", "raised", "updated"};
+  const int64_t tv[] = {al->first_ms, al->last_ms, al->raised_ms, al->updated_ms};
+  for (int k = 0; k < 4; k++) {
+    sy_api_format_time(tv[k], t);
+    jb_str(b, a, tk[k], t);
+  }
 }
 
 void sy_api_alerts_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) {
@@ -1100,39 +908,8 @@ void sy_api_alerts_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
   cJSON *j = cJSON_CreateObject();
   jb_str(&b, j, "org", org);
   cJSON *arr = jb_arr(&b, j, "alerts");
-  pthread_mutex_lock(&r->ac->mu);
-  sqlite3_stmt *st = NULL;
-  int ok = sqlite3_prepare_v2(r->ac->db,
-                              "SELECT id, reason, gtin, lot, serial, places, count, first_ms,"
-                              " last_ms, raised_ms, updated_ms FROM alerts WHERE org=?1 AND"
-                              " updated_ms>=?2 ORDER BY updated_ms DESC, id DESC LIMIT ?3",
-                              -1, &st, NULL) == SQLITE_OK;
-  if (ok) {
-    sqlite3_bind_text(st, 1, org, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-      cJSON *a = jb_put(&b, arr, NULL, cJSON_CreateObject());
-      char t[32];
-      jb_i64(&b, a, "id", sqlite3_column_int64(st, 0));
-      jb_str(&b, a, "reason", (const char *)sqlite3_column_text(st, 1));
-      jb_str(&b, a, "gtin", (const char *)sqlite3_column_text(st, 2));
-      jb_str(&b, a, "lot", (const char *)sqlite3_column_text(st, 3));
-      jb_str(&b, a, "serial", (const char *)sqlite3_column_text(st, 4));
-      cJSON *pl = cJSON_Parse((const char *)sqlite3_column_text(st, 5));
-      jb_put(&b, a, "places", pl ? pl : cJSON_CreateArray());
-      jb_i64(&b, a, "count", sqlite3_column_int64(st, 6));
-      static const char *const tk[] = {"first_verified", "last_scan", "raised", "updated"};
-      for (int k = 0; k < 4; k++) {
-        sy_api_format_time(sqlite3_column_int64(st, 7 + k), t);
-        jb_str(&b, a, tk[k], t);
-      }
-    }
-    ok = src == SQLITE_DONE;
-  }
-  sqlite3_finalize(st);
-  pthread_mutex_unlock(&r->ac->mu);
+  alert_list al = {&b, arr};
+  int ok = sy_scanlog_alerts(r->ac->log, org, since, limit, alert_put, &al) == SY_OK;
   if (!ok) {
     cJSON_Delete(j);
     sy_api_problem(r, rs, 503, "storage-unavailable", rq->path, "the scan log cannot be read");

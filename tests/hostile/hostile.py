@@ -11,10 +11,12 @@ malformed, or when the answer leaks a file from outside the node's web
 directory. Then:
 
   - slow-loris: one client dribbles a request one byte a second while the
-    catalogue runs (the node keeps serving everyone else), another sends a
-    partial request and goes quiet: the node must close it after its idle
-    timeout (30 s, SY_API_DEFAULT_IDLE_TIMEOUT_S; suyuand has no option to
-    shorten it);
+    catalogue runs (the node keeps serving everyone else), others send a
+    partial request and go quiet: the node must close each after its idle
+    timeout (the node runs with --idle-timeout 5, so this takes seconds);
+  - H1 (docs/reliability.md): one client address opening more connections
+    than the per-address limit (default 128) is refused past the limit
+    while another address is served, and is served again once it lets go;
   - memory: the node's VmRSS (/proc/PID/status) after a first pass, after a
     second and a third pass of the whole catalogue: the growth over the
     repeat passes must stay under RSS_REPEAT_BOUND_KB (a leak per request
@@ -24,10 +26,11 @@ directory. Then:
     chain is intact, and `suyuan verify --data` agrees offline.
 
 Rows for the issue-5 routes (GS1 Digital Link, /v1/product, /v1/label,
-/web, POST /v1/verify-code, /v1/sms, /v1/alerts) only test what does not
-depend on their handlers being finished (the router's body limits and
-methods; no file outside web/ is ever served) and accept a small set of
-statuses; they are marked PENDING5 (see tests/hostile/README.md).
+/web, POST /v1/verify-code, /v1/sms, /v1/alerts) are exact like the rest.
+Every client is on 127.0.0.0/8: the code-verification rows that reach the
+rate limiter come from an address of their own per pass (127.0.1.N), the
+429 check from another (127.0.2.N), so that the catalogue's own volume
+never trips a limit in an unrelated row.
 
 Environment (set by CTest): SY_BIN (build directory), SY_SRC (source
 root), SY_TEST_TMP (scratch), SUYUAN_KDF=fast. Python 3 standard library
@@ -50,7 +53,14 @@ SY_BIN = os.environ.get("SY_BIN")
 if not SY_BIN:
     sys.exit("SY_BIN must name the build directory")
 TMP_ROOT = os.environ.get("SY_TEST_TMP", "/tmp")
-IDLE_TIMEOUT_S = 30          # SY_API_DEFAULT_IDLE_TIMEOUT_S (src/api/api.h)
+IDLE_TIMEOUT_S = 5           # suyuand --idle-timeout (the default is 30 s)
+PER_IP = 128                 # SY_API_DEFAULT_PER_IP: suyuand --per-ip-connections
+# The unknown-code bucket of POST /v1/verify-code and /v1/sms (routes_ac.c;
+# docs/codes.md "Rate limits"), set through the node's environment: 20 at
+# once and then one a minute, so the 21st unknown code from one address is
+# 429 with Retry-After <= 60 s whatever the machine's speed.
+AC_UNKNOWN_BURST = 20
+AC_ENV = {"SUYUAN_AC_UNKNOWN_BURST": str(AC_UNKNOWN_BURST), "SUYUAN_AC_UNKNOWN_PER_MIN": "1"}
 MAX_TX_BYTES = 1048576 + 512  # SY_API_DEFAULT_MAX_TX_BYTES
 # VmRSS bounds (release build; x4 for a sanitized node). Measured on
 # 2026-11-26 with MALLOC_ARENA_MAX=2: +3.7 MB over pass 1 (32 idle
@@ -65,6 +75,10 @@ PROBLEM = "urn:suyuan:problem:"
 # exact status, an HTML body of its own (not a problem document; see
 # tests/hostile/README.md)
 MHD = "@libmicrohttpd"
+# token of a 4xx answer that is documented as JSON and not a problem
+# document: the SMS reply a gateway relays to the sender (docs/codes.md
+# "SMS": a rate-limited sender gets 429 with a "try later" reply)
+SMS_REPLY = "@sms-reply"
 
 PASS = 0
 FAIL = 0
@@ -92,6 +106,8 @@ def no(label, *why):
 
 HOST = "127.0.0.1"
 PORT = 0
+SRC = None  # the client address to send from (None: 127.0.0.1); any of 127.0.0.0/8 reaches
+            # the node, and the node keys its rate limits and connection counts by it
 
 
 class Resp:
@@ -110,7 +126,8 @@ class Resp:
 
 def raw_request(data, timeout=20.0):
     """Sends data (bytes) on a new connection and reads one answer."""
-    s = socket.create_connection((HOST, PORT), timeout=timeout)
+    s = socket.create_connection((HOST, PORT), timeout=timeout,
+                                 source_address=(SRC, 0) if SRC else None)
     try:
         try:
             s.sendall(data)
@@ -188,8 +205,8 @@ LEAKS = [b"root:x:0:0", b"root:*:0:0", b"[boot loader]", b"SQLite format 3",
 
 
 def check(label, r, want, token=None, extra=None):
-    """want: an int, or a tuple of ints (PENDING5 rows); token: the problem
-    type suffix the answer must carry, or None for a non-problem answer."""
+    """want: the exact status; token: the problem type suffix the answer must
+    carry, or None for a non-problem answer, MHD or SMS_REPLY."""
     wants = want if isinstance(want, tuple) else (want,)
     why = []
     if r.status not in wants:
@@ -199,6 +216,13 @@ def check(label, r, want, token=None, extra=None):
             why.append("the answer holds %r: a file it must never serve" % leak)
     if token == MHD:
         pass
+    elif token == SMS_REPLY:
+        doc = r.json()
+        if not r.headers.get("content-type", "").startswith("application/json"):
+            why.append("content type %r, want an SMS reply (application/json)" %
+                       r.headers.get("content-type"))
+        elif not isinstance(doc, dict) or not isinstance(doc.get("reply"), str):
+            why.append("not an SMS reply {reply, kind, result, ...}")
     elif r.status is not None and r.status >= 400:
         ct = r.headers.get("content-type", "")
         doc = r.json()
@@ -210,13 +234,13 @@ def check(label, r, want, token=None, extra=None):
             t = doc.get("type", "")
             if not isinstance(t, str) or not t.startswith(PROBLEM):
                 why.append("problem type %r" % t)
-            elif token is not None and t != PROBLEM + token and not isinstance(want, tuple):
+            elif token is not None and t != PROBLEM + token:
                 why.append("problem type %r, want %s%s" % (t, PROBLEM, token))
             if doc.get("status") != r.status:
                 why.append("problem status %r, HTTP status %s" % (doc.get("status"), r.status))
             if not isinstance(doc.get("title"), str) or not isinstance(doc.get("detail"), str):
                 why.append("problem without title/detail")
-    elif r.status is not None and token is not None and not isinstance(want, tuple):
+    elif r.status is not None and token is not None:
         why.append("got %s, not the problem %s" % (r.status, token))
     if not why and extra is not None:
         msg = extra(r)
@@ -248,7 +272,7 @@ def run_cli(*args, check_rc=True, stdin=None):
     return p
 
 
-def start_node(*extra):
+def start_node(*extra, env_extra=None):
     global NODE, PORT, NODE_ERR
     addr = os.path.join(D, "addr")
     if os.path.exists(addr):
@@ -262,9 +286,11 @@ def start_node(*extra):
     # noise that would hide a real leak; two arenas keep the curve flat.
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=16").lstrip(":")
     env.setdefault("MALLOC_ARENA_MAX", "2")
+    env.update(env_extra or {})
     NODE_ERR = open(os.path.join(WORK, "suyuand.err"), "ab")
     NODE = subprocess.Popen([os.path.join(SY_BIN, "suyuand"), "--data", D, "--listen",
-                             "127.0.0.1:0", "--addr-file", addr] + list(extra), env=env,
+                             "127.0.0.1:0", "--addr-file", addr, "--idle-timeout",
+                             str(IDLE_TIMEOUT_S)] + list(extra), env=env,
                             stdout=NODE_ERR, stderr=NODE_ERR)
     for _ in range(300):
         if os.path.exists(addr) and os.path.getsize(addr) > 0:
@@ -344,7 +370,7 @@ def setup():
     os.environ.setdefault("SUYUAN_KDF", "fast")
     os.environ.setdefault("SUYUAN_PASSPHRASE", "hostile-test-passphrase")
     run_cli("init", "--chain", CHAIN, "--org", "org1", "--dir", D)
-    start_node()
+    start_node(env_extra=AC_ENV)
     os.environ["SUYUAN_NODE"] = "http://127.0.0.1:%d" % PORT
     rec = os.path.join(WORK, "rec.key")
     run_cli("keygen", "--out", rec)
@@ -386,7 +412,7 @@ def sign_tx(name, payload, nonce, chain=CHAIN):
 # ---- the catalogue -----------------------------------------------------------------------
 #
 # A row: (label, method, target, headers, body, want, token[, extra]).
-# want is the exact status; a tuple only on PENDING5 rows. token is the
+# want is the exact status. token is the
 # problem type suffix (None: not a problem). extra(resp) returns an error
 # message or None. Rows are plain data so the lead can add some (see
 # tests/hostile/README.md).
@@ -462,17 +488,31 @@ def rows_traversal():
         R.append(("traversal /epcis/%s" % e, "GET", "/epcis/" + e, [], None, 404, "not-found"))
         R.append(("traversal /v1/%s/status" % e, "GET", "/v1/%s/status" % e, [], None, 404,
                   "not-found"))
-    # PENDING5: the consumer page must never serve a file outside web/
+    # the consumer page never serves a file outside web/: 404, whatever the
+    # spelling (docs/resolver.md "The trace page")
     for e in evil:
         if e == "%00":  # libmicrohttpd cuts the path at a decoded NUL: /web/, the index
-            R.append(("PENDING5 /web/%00 is the index page", "GET", "/web/" + e, [], None,
-                      (200, 501), None))
+            R.append(("/web/%00 is the index page", "GET", "/web/" + e, [], None, 200, None,
+                      is_index))
             continue
-        R.append(("PENDING5 traversal /web/%s" % e, "GET", "/web/" + e, [], None,
-                  (400, 404, 501), None))
-    R.append(("PENDING5 traversal /web/%2e%2e", "GET", "/web/%2e%2e", [], None, (400, 404, 501),
-              None))
+        R.append(("traversal /web/%s" % e, "GET", "/web/" + e, [], None, 404, "not-found"))
+    R += [
+        ("traversal /web/%2e%2e", "GET", "/web/%2e%2e", [], None, 404, "not-found"),
+        ("traversal /web/app.js/../../ledger.db", "GET", "/web/app.js/../../ledger.db", [], None,
+         404, "not-found"),
+        ("/web/ a directory", "GET", "/web/img/", [], None, 404, "not-found"),
+        ("/web/ a file name of 4 KB", "GET", "/web/" + "a" * 4000 + ".js", [], None, 404,
+         "not-found"),
+        ("/web/ a file that is not there", "GET", "/web/nosuch.js", [], None, 404, "not-found"),
+        ("/web/app.js is served", "GET", "/web/app.js", [], None, 200, None),
+    ]
     return R
+
+
+def is_index(r):
+    ct = r.headers.get("content-type", "")
+    return None if ct.startswith("text/html") and b"<html" in r.body.lower() else (
+        "not the trace page: %r" % ct)
 
 
 def rows_sql():
@@ -506,10 +546,10 @@ def rows_sql():
                   "invalid-parameter"))
         R.append(("SQL in /v1/status?x=%s (ignored)" % s, "GET", "/v1/status?x=" + v, [], None,
                   200, None))
-        R.append(("PENDING5 SQL in /v1/product?id=%s" % s, "GET", "/v1/product?id=" + v, [], None,
-                  (400, 404, 501), None))
-        R.append(("PENDING5 SQL in /v1/label?id=%s" % s, "GET", "/v1/label?id=" + v, [], None,
-                  (400, 404, 501), None))
+        R.append(("SQL in /v1/product?id=%s" % s, "GET", "/v1/product?id=" + v, [], None, 400,
+                  "invalid-id"))
+        R.append(("SQL in /v1/label?id=%s" % s, "GET", "/v1/label?id=" + v, [], None, 400,
+                  "invalid-parameter"))
     return R
 
 
@@ -594,12 +634,6 @@ def rows_json():
          bare(event(56)).replace('"OBSERVE"', "7"), 400, "invalid-epcis"),
         ("/epcis/events: bizStep an array", "POST", "/epcis/events", [JSONH, T],
          bare(event(57)).replace('"shipping"', '["shipping"]'), 400, "invalid-epcis"),
-        ("PENDING5 /v1/verify-code: not JSON", "POST", "/v1/verify-code", [JSONH], "{",
-         (400, 501), None),
-        ("PENDING5 /v1/verify-code: 100k [", "POST", "/v1/verify-code", [JSONH], "[" * 4000,
-         (400, 501), None),
-        ("PENDING5 /v1/sms: binary", "POST", "/v1/sms", ["Content-Type: text/plain"],
-         "\xff\xfe\x00", (400, 415, 501), None),
     ]
     return R
 
@@ -627,13 +661,13 @@ def rows_size():
         ("GET /health with a small body (dropped)", "GET", "/health", [OCTET], "x" * 1000, 200,
          None),
         ("a Content-Length past 2^63", "POST", b"/v1/tx", [OCTET], None, 413, MHD),
-        ("PENDING5 /v1/verify-code past 4096 bytes", "POST", "/v1/verify-code", [JSONH],
+        ("/v1/verify-code past 4096 bytes", "POST", "/v1/verify-code", [JSONH],
          "x" * 5000, 413, "payload-too-large"),
-        ("PENDING5 /v1/sms past 4096 bytes", "POST", "/v1/sms", ["Content-Type: text/plain"],
+        ("/v1/sms past 4096 bytes", "POST", "/v1/sms", ["Content-Type: text/plain"],
          "x" * 5000, 413, "payload-too-large"),
-        ("PENDING5 DELETE /v1/alerts is 405", "DELETE", "/v1/alerts", [], None, 405,
+        ("DELETE /v1/alerts is 405", "DELETE", "/v1/alerts", [], None, 405,
          "method-not-allowed"),
-        ("PENDING5 POST /v1/label is 405", "POST", "/v1/label", [JSONH], "{}", 405,
+        ("POST /v1/label is 405", "POST", "/v1/label", [JSONH], "{}", 405,
          "method-not-allowed"),
     ]
     return R
@@ -708,6 +742,318 @@ def rows_lines():
          b"Transfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n", (None, 400)),
         ("a request line of spaces", b" " * 5000 + b"\r\n\r\n", (None, 400)),
     ]
+
+
+# ---- issue-5 routes: Digital Link, product view, labels, codes, SMS, alerts ---------------
+#
+# Exact statuses from docs/resolver.md, docs/labels.md and docs/codes.md.
+
+GTIN = "06901234000023"  # the GTIN of SER (company prefix 6901234, item 000002)
+DL_ITEM = "/01/%s/21/1001" % GTIN  # SER as a Digital Link: known (the seed capture)
+DL_UNKNOWN = "/01/%s/21/1" % GTIN  # well-formed, no event names it
+# GS1 AI encodable character set 82 (GS1 General Specifications 7.11): what a
+# serial or lot may hold
+CSET82 = set("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+
+
+def rows_dl():
+    R = [
+        ("DL: bad check digit", "GET", "/01/06901234000024/21/1", [], None, 400,
+         "invalid-digital-link"),
+        ("DL: 13-digit GTIN", "GET", "/01/0690123400002/21/1", [], None, 400,
+         "invalid-digital-link"),
+        ("DL: 15-digit GTIN", "GET", "/01/069012340000230/21/1", [], None, 400,
+         "invalid-digital-link"),
+        ("DL: a letter in the GTIN", "GET", "/01/0690123400002A/21/1", [], None, 400,
+         "invalid-digital-link"),
+        ("DL: serial of 21 characters (AI 21 is at most 20)", "GET",
+         "/01/%s/21/%s" % (GTIN, "1" * 21), [], None, 400, "invalid-digital-link"),
+        ("DL: lot of 21 characters (AI 10 is at most 20)", "GET",
+         "/01/%s/10/%s/21/1" % (GTIN, "L" * 21), [], None, 400, "invalid-digital-link"),
+        ("DL: qualifiers out of order", "GET", "/01/%s/21/1/10/L1" % GTIN, [], None, 400,
+         "invalid-digital-link"),
+        ("DL: an unknown AI", "GET", "/01/%s/99/1" % GTIN, [], None, 400,
+         "invalid-digital-link"),
+        ("DL: a serial of 8 KB", "GET", "/01/%s/21/%s" % (GTIN, "1" * 8000), [], None, 400,
+         "invalid-digital-link"),
+        ("DL: well-formed, unknown item", "GET", DL_UNKNOWN, [], None, 404, "not-found"),
+        # libmicrohttpd cuts the path at a decoded NUL: this is /01/G/21/a
+        ("DL: NUL in the serial (the path ends there)", "GET", "/01/%s/21/a%%00b" % GTIN, [],
+         None, 404, "not-found"),
+        ("DL: the known item, Accept: application/json", "GET", DL_ITEM,
+         ["Accept: application/json"], None, 200, None),
+        ("DL: the known item, an Accept header of 8 KB", "GET", DL_ITEM,
+         ["Accept: " + ",".join(["x/y%d" % i for i in range(1500)])[:8000]], None, 307, None),
+        ("DL: the known item, an unknown linkType", "GET", DL_ITEM + "?linkType=gs1:nope", [],
+         None, 404, "link-type-not-found"),
+        ("DL: invalid UTF-8 in linkType", "GET", DL_ITEM + "?linkType=%ff", [], None, 404,
+         "link-type-not-found"),
+        ("/.well-known/gs1resolver", "GET", "/.well-known/gs1resolver", [], None, 200, None,
+         lambda r: None if isinstance((r.json() or {}).get("supportedPrimaryKeys"), list) else
+         "no supportedPrimaryKeys"),
+        ("POST /.well-known/gs1resolver is 405", "POST", "/.well-known/gs1resolver", [JSONH],
+         "{}", 405, "method-not-allowed"),
+    ]
+    for b in ("%ff", "%c3%28", "%ed%a0%80", "%c0%af"):
+        R.append(("DL: invalid UTF-8 %s in the serial" % b, "GET", "/01/%s/21/a%s" % (GTIN, b),
+                  [], None, 400, "invalid-digital-link"))
+        R.append(("DL: raw invalid UTF-8 %s in the serial" % b, "GET",
+                  b"/01/" + GTIN.encode() + b"/21/a" + urllib.parse.unquote_to_bytes(b), [],
+                  None, 400, "invalid-digital-link"))
+    for s in SQL:
+        # a serial outside CSET 82 is malformed; inside it, a key nobody recorded
+        st, tok = (404, "not-found") if set(s) <= CSET82 else (400, "invalid-digital-link")
+        R.append(("DL: SQL in the serial %s" % s, "GET", "/01/%s/21/%s" % (GTIN, q(s)), [], None,
+                  st, tok))
+        R.append(("DL: SQL in the lot %s" % s, "GET", "/01/%s/10/%s/21/1" % (GTIN, q(s)), [],
+                  None, st, tok))
+        R.append(("DL: SQL in linkType %s" % s, "GET", DL_ITEM + "?linkType=" + q(s), [], None,
+                  404, "link-type-not-found"))
+    return R
+
+
+def rows_product_label():
+    L = "/v1/label?id=" + q(SER)
+    R = [
+        ("/v1/product without id", "GET", "/v1/product", [], None, 400, "invalid-parameter"),
+        ("/v1/product?id= empty", "GET", "/v1/product?id=", [], None, 400, "invalid-parameter"),
+        ("/v1/product?id= NUL", "GET", "/v1/product?id=%00", [], None, 400, "invalid-parameter"),
+        ("/v1/product?id= over 1024 bytes", "GET", "/v1/product?id=" + "1" * 2000, [], None, 400,
+         "invalid-parameter"),
+        ("/v1/product?id= of 100 KB", "GET", "/v1/product?id=" + "1" * 100000, [], None, 414, MHD),
+        ("/v1/product: bad check digit", "GET", "/v1/product?id=" + q("(01)06901234000024(21)1"),
+         [], None, 400, "invalid-id"),
+        ("/v1/product: an EPC URN with a bad prefix", "GET",
+         "/v1/product?id=" + q("urn:epc:id:sgtin:69012x4.000002.1"), [], None, 400, "invalid-id"),
+        ("/v1/product: well-formed, unknown", "GET",
+         "/v1/product?id=" + q("urn:epc:id:sgtin:6901234.000002.9999"), [], None, 404,
+         "not-found"),
+        ("/v1/product: the seeded item", "GET", "/v1/product?id=" + q(SER), [], None, 200, None),
+        ("/v1/label without id", "GET", "/v1/label", [], None, 400, "invalid-parameter"),
+        ("/v1/label?id= over 512 bytes", "GET", "/v1/label?id=" + "1" * 600, [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label?id= of 100 KB", "GET", "/v1/label?id=" + "1" * 100000, [], None, 414, MHD),
+        ("/v1/label: bad check digit", "GET", "/v1/label?id=" + q("(01)06901234000024(21)1"), [],
+         None, 400, "invalid-parameter"),
+        ("/v1/label: well-formed, unknown", "GET",
+         "/v1/label?id=" + q("urn:epc:id:sgtin:6901234.000002.9999"), [], None, 404,
+         "not-found"),
+        ("/v1/label: format=gif", "GET", L + "&format=gif", [], None, 400, "invalid-parameter"),
+        ("/v1/label: format=SVG;", "GET", L + "&format=" + q("svg;"), [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label: format empty", "GET", L + "&format=", [], None, 400, "invalid-parameter"),
+        ("/v1/label: format twice", "GET", L + "&format=svg&format=png", [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label: an unknown parameter", "GET", L + "&x=1", [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label: a name of 300 bytes", "GET", L + "&name=" + "n" * 300, [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label: a control character in the name", "GET", L + "&name=a%01b", [], None, 400,
+         "invalid-parameter"),
+        ("/v1/label: the seeded item as SVG", "GET", L + "&format=svg", [], None, 200, None,
+         lambda r: None if r.headers.get("content-type", "").startswith("image/svg+xml") else
+         "content type %r" % r.headers.get("content-type")),
+    ]
+    for b in ("%ff", "%c3%28", "%ed%a0%80"):
+        R.append(("/v1/product?id= invalid UTF-8 %s" % b, "GET", "/v1/product?id=" + b, [], None,
+                  400, "invalid-parameter"))
+        R.append(("/v1/label?id= invalid UTF-8 %s" % b, "GET", "/v1/label?id=" + b, [], None,
+                  400, "invalid-parameter"))
+        R.append(("/v1/label: invalid UTF-8 %s in the name" % b, "GET", L + "&name=" + b, [],
+                  None, 400, "invalid-parameter"))
+    return R
+
+
+TEXT = "Content-Type: text/plain"
+
+
+def rows_ac_open():
+    """Code verification and SMS requests refused before the rate limiter
+    (so from any address, any number of times)."""
+    V, S = "/v1/verify-code", "/v1/sms"
+    R = [
+        ("verify-code: not JSON", "POST", V, [JSONH], "{", 400, "bad-request"),
+        ("verify-code: 4000 [", "POST", V, [JSONH], "[" * 4000, 400, "bad-request"),
+        ("verify-code: 2000 nested objects", "POST", V, [JSONH], '{"a":' * 800, 400,
+         "bad-request"),
+        ("verify-code: a JSON array", "POST", V, [JSONH], "[]", 400, "bad-request"),
+        ("verify-code: code a number", "POST", V, [JSONH], '{"code": 5}', 400, "bad-request"),
+        ("verify-code: code null", "POST", V, [JSONH], '{"code": null}', 400, "bad-request"),
+        ("verify-code: code an array", "POST", V, [JSONH], '{"code": ["7KQ2"]}', 400,
+         "bad-request"),
+        ("verify-code: no code", "POST", V, [JSONH], '{"place": "x"}', 400, "bad-request"),
+        ("verify-code: place a number", "POST", V, [JSONH], '{"code": "7KQ2", "place": 7}', 400,
+         "bad-request"),
+        ("verify-code: place an object", "POST", V, [JSONH], '{"code": "7KQ2", "place": {}}',
+         400, "bad-request"),
+        ("verify-code: empty JSON body", "POST", V, [JSONH], "", 400, "bad-request"),
+        ("verify-code: raw invalid UTF-8", "POST", V, [TEXT], b"7KQ2-\xff\xfe", 400,
+         "bad-request"),
+        ("verify-code: invalid UTF-8 in the JSON place", "POST", V, [JSONH],
+         b'{"code": "7KQ2", "place": "\xc3\x28"}', 400, "bad-request"),
+        ("verify-code: NUL in the body", "POST", V, [TEXT], b"7KQ2\x00", 400, "bad-request"),
+        ("verify-code: text/html", "POST", V, ["Content-Type: text/html"], "x", 415,
+         "unsupported-media-type"),
+        ("verify-code: an 8 KB Content-Type", "POST", V, ["Content-Type: " + "x" * 8000], "x",
+         415, "unsupported-media-type"),
+        ("GET /v1/verify-code is 405", "GET", V, [], None, 405, "method-not-allowed"),
+        ("sms: binary", "POST", S, [TEXT], b"\xff\xfe\x00\x01", 400, "bad-request"),
+        ("sms: raw invalid UTF-8", "POST", S, [TEXT], b"0401234511111\xc0\xaf", 400,
+         "bad-request"),
+        ("sms: not JSON", "POST", S, [JSONH], "{", 400, "bad-request"),
+        ("sms: 4000 [", "POST", S, [JSONH], "[" * 4000, 400, "bad-request"),
+        ("sms: text a number", "POST", S, [JSONH], '{"text": 5}', 400, "bad-request"),
+        ("sms: no text", "POST", S, [JSONH], '{"from": "+8613800000000"}', 400, "bad-request"),
+        ("sms: from a number", "POST", S, [JSONH], '{"text": "x", "from": 8613800000000}', 400,
+         "bad-request"),
+        ("sms: application/xml", "POST", S, ["Content-Type: application/xml"], "<a/>", 415,
+         "unsupported-media-type"),
+        ("GET /v1/sms is 405", "GET", S, [], None, 405, "method-not-allowed"),
+    ]
+    return R
+
+
+def reply_is(result):
+    def f(r):
+        d = r.json()
+        if not isinstance(d, dict) or not isinstance(d.get("reply"), str):
+            return "not an SMS reply: %r" % r.body[:200]
+        if d.get("result") != result:
+            return "result %r, want %r" % (d.get("result"), result)
+        return None
+    return f
+
+
+def rows_ac_limited():
+    """Requests that reach the rate limiter (each takes an attempt; the code
+    ones an unknown-code attempt too): sent from an address of their own
+    (catalogue() sets SRC), fewer than the buckets hold."""
+    V, S = "/v1/verify-code", "/v1/sms"
+    R = [
+        ("verify-code: a code of the wrong shape", "POST", V, [TEXT], "7KQ2-M9XD", 404,
+         "unknown-code"),
+        ("verify-code: a well-formed code never issued", "POST", V, [TEXT],
+         "ZZZZ-ZZZZ-ZZZZ-ZZZZ", 404, "unknown-code"),
+        ("verify-code: SQL as the code", "POST", V, [JSONH],
+         json.dumps({"code": "' OR '1'='1' --"}), 404, "unknown-code"),
+        ("verify-code: 2.3 KB of SQL as the place", "POST", V, [JSONH],
+         json.dumps({"code": "ZZZZ-ZZZZ-ZZZZ-ZZZ1", "place": "'; DROP TABLE scans; --" * 100}),
+         404, "unknown-code"),
+        ("verify-code: no Content-Type (read as text)", "POST", V, [], "ZZZZ", 404,
+         "unknown-code"),
+        ("sms: SQL (the help reply)", "POST", S, [TEXT], "' OR 1=1; DROP TABLE scans --", 200,
+         None, reply_is("help")),
+        ("sms: GTIN and SQL as the serial", "POST", S, [TEXT],
+         "06901234000023 1';DROP--", 200, None, reply_is("not_found")),
+        ("sms: an unknown code", "POST", S, [TEXT], "ZZZZ ZZZZ ZZZZ ZZZ2", 200, None,
+         reply_is("unknown")),
+        ("sms: a \"from\" without a gateway token", "POST", S, [JSONH],
+         json.dumps({"from": "' OR 1=1 --", "text": "hello"}), 200, None, reply_is("help")),
+    ]
+    return R
+
+
+def run_rate_limit(round_no):
+    """The 429 (docs/codes.md "Rate limits"), from a fresh address each pass:
+    AC_UNKNOWN_BURST unknown codes are 404, the next attempt is 429 with
+    Retry-After, for real-looking codes and SMS too (a made-up "from"
+    does not escape it); a malformed body is still 400 (it is refused
+    before the limiter) and another address is not limited."""
+    global SRC
+    SRC = "127.0.2.%d" % (round_no % 250 + 1)
+    try:
+        statuses = []
+        for i in range(AC_UNKNOWN_BURST):
+            r = req("POST", "/v1/verify-code", [TEXT], "ZZZZ-ZZZZ-ZZZZ-%04d" % i)
+            statuses.append(r.status)
+        if statuses == [404] * AC_UNKNOWN_BURST:
+            ok("rate limit: %d unknown codes from one address are 404" % AC_UNKNOWN_BURST)
+        else:
+            no("rate limit: %d unknown codes are 404" % AC_UNKNOWN_BURST, statuses)
+
+        def retry_after(r):
+            v = r.headers.get("retry-after", "")
+            return None if v.isdigit() and 1 <= int(v) <= 60 else "Retry-After %r" % v
+        run_rows([
+            ("rate limit: the next unknown code is 429", "POST", "/v1/verify-code", [TEXT],
+             "ZZZZ-ZZZZ-ZZZZ-9999", 429, "too-many-requests", retry_after),
+            ("rate limit: a JSON attempt is 429 too", "POST", "/v1/verify-code", [JSONH],
+             '{"code": "7KQ2-M9XD-4HTP-R3WA", "place": "x"}', 429, "too-many-requests",
+             retry_after),
+            ("rate limit: malformed JSON is still 400", "POST", "/v1/verify-code", [JSONH], "{",
+             400, "bad-request"),
+            ("rate limit: an SMS from the same address is 429", "POST", "/v1/sms", [TEXT],
+             "ZZZZ-ZZZZ-ZZZZ-9998", 429, SMS_REPLY,
+             lambda r: reply_is("rate_limited")(r) or retry_after(r)),
+            ("rate limit: an untrusted \"from\" does not escape it", "POST", "/v1/sms", [JSONH],
+             json.dumps({"from": "+861380000%04d" % round_no, "text": "hello"}), 429, SMS_REPLY,
+             reply_is("rate_limited")),
+        ])
+        SRC = "127.0.3.%d" % (round_no % 250 + 1)
+        run_rows([("rate limit: another address is not limited", "POST", "/v1/verify-code",
+                   [TEXT], "ZZZZ-ZZZZ-ZZZZ-9999", 404, "unknown-code")])
+    finally:
+        SRC = None
+
+
+RATE_LIMIT_ROWS = 7
+
+
+def rows_alerts():
+    T = auth(TOKEN)
+    R = [
+        ("/v1/alerts without a token", "GET", "/v1/alerts", [], None, 401, "unauthorized"),
+        ("/v1/alerts with SQL as the token", "GET", "/v1/alerts",
+         ["Authorization: Bearer ' OR '1'='1"], None, 401, "unauthorized"),
+        ("/v1/alerts with an expired token", "GET", "/v1/alerts", [auth(EXPIRED)], None, 401,
+         "unauthorized"),
+        ("/v1/alerts with the token", "GET", "/v1/alerts", [T], None, 200, None,
+         empty_list("alerts")),
+        ("/v1/alerts?since past 2^64", "GET", "/v1/alerts?since=99999999999999999999999", [T],
+         None, 400, "bad-request"),
+        ("/v1/alerts?limit=0", "GET", "/v1/alerts?limit=0", [T], None, 400, "bad-request"),
+        ("/v1/alerts?limit=1001", "GET", "/v1/alerts?limit=1001", [T], None, 400, "bad-request"),
+        ("/v1/alerts?limit past 2^64", "GET", "/v1/alerts?limit=99999999999999999999999", [T],
+         None, 400, "bad-request"),
+        ("/v1/alerts?view=org without id", "GET", "/v1/alerts?view=org", [], None, 400,
+         "bad-request"),
+        ("/v1/alerts?view=org&id=org1", "GET", "/v1/alerts?view=org&id=org1", [], None, 200,
+         None),
+        ("/v1/alerts?view=codes without a token", "GET", "/v1/alerts?view=codes", [], None, 401,
+         "unauthorized"),
+        ("/v1/alerts: invalid UTF-8 in gtin", "GET", "/v1/alerts?view=codes&gtin=%ff", [T],
+         None, 400, "bad-request"),
+        ("/v1/alerts: NUL in id", "GET", "/v1/alerts?view=org&id=a%00b", [], None, 400,
+         "bad-request"),
+    ]
+
+    def nothing_counted(r):
+        d = r.json() or {}
+        return None if (d.get("issued"), d.get("verified"), d.get("alerts")) == (0, 0, 0) else (
+            "counts %r" % r.body[:200])
+    for s in SQL:
+        v = q(s)
+        R += [
+            ("SQL in /v1/alerts?view=%s" % s, "GET", "/v1/alerts?view=" + v, [T], None, 400,
+             "bad-request"),
+            ("SQL in /v1/alerts?view=org&id=%s" % s, "GET", "/v1/alerts?view=org&id=" + v, [],
+             None, 404, "not-found"),
+            ("SQL in /v1/alerts?since=%s" % s, "GET", "/v1/alerts?since=" + v, [T], None, 400,
+             "bad-request"),
+            ("SQL in /v1/alerts?limit=%s" % s, "GET", "/v1/alerts?limit=" + v, [T], None, 400,
+             "bad-request"),
+            ("SQL in /v1/alerts?x=%s (ignored)" % s, "GET", "/v1/alerts?x=" + v, [T], None, 200,
+             None, empty_list("alerts")),
+        ]
+        for p, size in (("gtin", 32), ("lot", 64)):
+            if len(s.encode()) >= size:  # longer than the parameter may be
+                R.append(("SQL in /v1/alerts?view=codes&%s=%s" % (p, s), "GET",
+                          "/v1/alerts?view=codes&%s=%s" % (p, v), [T], None, 400, "bad-request"))
+            else:
+                R.append(("SQL in /v1/alerts?view=codes&%s=%s" % (p, s), "GET",
+                          "/v1/alerts?view=codes&%s=%s" % (p, v), [T], None, 200, None,
+                          nothing_counted))
+    return R
 
 
 def rows_auth_reads():
@@ -873,19 +1219,113 @@ class SlowLoris(threading.Thread):
             self.error = e
 
 
-def idle_closed(sock, deadline):
-    """1 when the node closed sock (EOF or reset) before deadline."""
-    sock.settimeout(max(0.1, deadline - time.time()))
+class IdleWatch(threading.Thread):
+    """Watches quiet connections and records when the node closes each (EOF
+    or reset; an answer such as 408 before the close is fine too)."""
+
+    def __init__(self, socks, seconds):
+        super().__init__(daemon=True)
+        self.socks = list(socks)
+        self.seconds = seconds
+        self.closed_at = {}  # socket -> time.time() of the close
+
+    def run(self):
+        import selectors
+        sel = selectors.DefaultSelector()
+        for c in self.socks:
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ)
+        end = time.time() + self.seconds
+        while len(self.closed_at) < len(self.socks) and time.time() < end:
+            for key, _ in sel.select(timeout=0.2):
+                c = key.fileobj
+                try:
+                    d = c.recv(4096)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    d = b""
+                if not d:
+                    self.closed_at[c] = time.time()
+                    sel.unregister(c)
+        sel.close()
+
+
+def still_open(sock):
+    """1 when the node has not closed sock (no EOF, no reset, nothing to read)."""
+    sock.setblocking(False)
     try:
-        while True:
-            d = sock.recv(4096)
-            if not d:
-                return 1
-            # an answer (408) before the close is fine too
-    except ConnectionResetError:
-        return 1
-    except socket.timeout:
+        sock.recv(4096)  # EOF, or an answer to a request never finished: not held
         return 0
+    except BlockingIOError:
+        return 1
+    except OSError:
+        return 0
+
+
+def per_ip_limit():
+    """H1 (docs/reliability.md): one address holding PER_IP half-sent
+    requests cannot take every slot. Opens PER_IP + 10 from 127.0.4.1: the
+    ones past the limit are closed at once, the first PER_IP are not;
+    meanwhile another address is served; once they are let go, the address
+    is served again."""
+    global SRC
+    src = "127.0.4.1"
+    held, refused = [], 0
+    t0 = time.time()
+    try:
+        for i in range(PER_IP + 10):
+            try:
+                c = socket.create_connection((HOST, PORT), timeout=5, source_address=(src, 0))
+                c.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
+            except OSError:
+                refused += 1  # reset before or during the send: refused too
+                continue
+            held.append(c)
+        # libmicrohttpd accepts the ones past the limit and closes them at
+        # once: all of them within 3 s (the idle timeout is 5 s)
+        past = held[PER_IP:]
+        w = IdleWatch(past, 3)
+        w.run()
+        closed_past = len(w.closed_at)
+        if refused + closed_past == 10:
+            ok("H1: %d connections from one address: the %d past the limit (%d) are refused "
+               "within %.2f s" % (PER_IP + 10, 10, PER_IP, time.time() - t0))
+        else:
+            no("H1: connections past the per-address limit are refused",
+               "%d refused at connect, %d of %d closed" % (refused, closed_past, len(past)))
+        # the first PER_IP are held (not idle yet: the idle timeout is 5 s)
+        open_first = sum(still_open(c) for c in held[:PER_IP])
+        took = time.time() - t0
+        if open_first == PER_IP:
+            ok("H1: the first %d connections are held open (%.2f s)" % (PER_IP, took))
+        else:
+            no("H1: the first %d connections are held open" % PER_IP,
+               "%d still open after %.1f s" % (open_first, took))
+        SRC = "127.0.0.1"
+        r = req("GET", "/health", timeout=5)
+        check("H1: another address is served meanwhile", r, 200, None)
+        SRC = src
+        r = req("GET", "/health", timeout=5)
+        if r.status is None:
+            ok("H1: the same address is refused meanwhile")
+        else:
+            no("H1: the same address is refused meanwhile", "status %s" % r.status)
+    finally:
+        SRC = None
+        for c in held:
+            c.close()
+    # the node counts a connection gone when its thread sees the close
+    SRC = src
+    try:
+        for _ in range(50):
+            r = req("GET", "/health", timeout=5)
+            if r.status == 200:
+                break
+            time.sleep(0.1)
+        check("H1: once let go, the address is served again", r, 200, None)
+    finally:
+        SRC = None
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -902,14 +1342,26 @@ def catalogue(round_no):
     run_lines(rows_lines())
     run_rows(rows_tx(round_no))
     run_rows(rows_capture_replay(round_no))
+    run_rows(rows_dl())
+    run_rows(rows_product_label())
+    run_rows(rows_ac_open())
+    global SRC
+    SRC = "127.0.1.%d" % (round_no % 250 + 1)  # see rows_ac_limited
+    try:
+        run_rows(rows_ac_limited())
+    finally:
+        SRC = None
+    run_rate_limit(round_no)
+    run_rows(rows_alerts())
 
 
 def count_rows():
     n = 0
     for f in (rows_routing, rows_traversal, rows_sql, rows_utf8, rows_json, rows_size,
-              rows_tokens, rows_headers, rows_lines):
+              rows_tokens, rows_headers, rows_lines, rows_dl, rows_product_label, rows_ac_open,
+              rows_ac_limited, rows_alerts):
         n += len(f())
-    return n + 11 + 3  # rows_tx, rows_capture_replay
+    return n + 11 + 3 + RATE_LIMIT_ROWS  # rows_tx, rows_capture_replay, run_rate_limit
 
 
 def main():
@@ -936,6 +1388,8 @@ def main():
                       b"application/octet-stream\r\nContent-Length: 100\r\n\r\nabc")
         idlers.append(c)
     idle_since = time.time()
+    watch = IdleWatch(idlers, IDLE_TIMEOUT_S + 30)
+    watch.start()
     lorises = [SlowLoris(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"z" * 200,
                          LORIS_S),
                SlowLoris(b"POST /v1/tx HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/"
@@ -984,18 +1438,23 @@ def main():
         no("memory: VmRSS grew %d kB from start-up (bound %d)%s" % (rss3 - rss0, tot_bound,
                                                                      what))
 
-    # idle close: the quiet clients, silent since idle_since
-    deadline = idle_since + IDLE_TIMEOUT_S + 8
-    closed = sum(idle_closed(c, deadline) for c in idlers)
-    took = time.time() - idle_since
-    if closed == len(idlers) and took >= IDLE_TIMEOUT_S - 1:
-        ok("%d quiet clients closed by the node %.0f s after their last byte (idle timeout "
-           "%d s)" % (closed, took, IDLE_TIMEOUT_S))
+    # idle close: the quiet clients, silent since idle_since, closed by the
+    # node after --idle-timeout (not before; while the catalogue ran)
+    watch.join(timeout=IDLE_TIMEOUT_S + 35)
+    took = [t - idle_since for t in watch.closed_at.values()]
+    if (len(took) == len(idlers) and min(took) >= IDLE_TIMEOUT_S - 1 and
+            max(took) <= IDLE_TIMEOUT_S + 8):
+        ok("%d quiet clients closed by the node %.1f to %.1f s after their last byte (idle "
+           "timeout %d s)" % (len(took), min(took), max(took), IDLE_TIMEOUT_S))
     else:
-        no("quiet clients closed after the idle timeout",
-           "%d of %d closed, %.1f s after their last byte" % (closed, len(idlers), took))
+        no("quiet clients closed after the idle timeout (%d s)" % IDLE_TIMEOUT_S,
+           "%d of %d closed, %s s after their last byte" % (
+               len(took), len(idlers), ", ".join("%.1f" % t for t in sorted(took))))
     for c in idlers:
         c.close()
+
+    # H1: one address cannot take every connection slot
+    per_ip_limit()
 
     # still alive, chain intact
     r = req("GET", "/health")
