@@ -47,8 +47,10 @@ test: build
 demo: build
 	@scripts/demo.sh $(BUILD)
 
+# Solo node vs a local 3-peer etcd cluster under the same load (bench/README.md;
+# figures in docs/benchmarks.md). Environment: RUNS, TXS, CONNS, PEER_ARGS, SOLO.
 bench: build
-	@bench/run.sh $(BUILD)
+	@bench/cluster_bench.sh $(BUILD)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -29,6 +29,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/cluster_bench.XXXXXX")
 PIDS=()
 CLUSTERS=()
 cleanup() {
+  set +e # processes already gone must not fail the run or skip the rm
   for c in "${CLUSTERS[@]:-}"; do
     [ -n "$c" ] && [ -f "$c/cluster.json" ] && "$B/suyuan" cluster down --dir "$c" >/dev/null 2>&1
   done

@@ -472,10 +472,11 @@ static const char TX_SUBMIT_USAGE[] =
     "                        [--chain NAME] [--nonce N] [--no-wait]";
 static const char TX_SHOW_USAGE[] = "suyuan tx show ID";
 
-#define TX_TYPES_HELP                                                                \
-  "Types: record, member.add, member.revoke, org.add, node.add, node.remove (the\n"  \
-  "payload is JSON; see docs/format.md). Governance types are easier with 'suyuan\n" \
-  "member'.\n"
+#define TX_TYPES_HELP                                                               \
+  "Types: record, member.add, member.revoke, org.add, org.contact, node.add,\n"     \
+  "node.remove, epcis.capture, code.issue, code.revoke (the payload is JSON; see\n" \
+  "docs/format.md). Most are easier with their own command: 'suyuan member',\n"     \
+  "'suyuan node', 'suyuan org contact', 'suyuan capture', 'suyuan codes'.\n"
 
 static const char TX_HELP[] =
     "usage: suyuan tx <sign|send|submit|show> ...\n"
