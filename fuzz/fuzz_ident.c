@@ -1,10 +1,10 @@
 /* GS1 identification (src/ident/ident.h, docs/ident.md) on hostile strings:
  * element strings, Digital Link URIs, EPC URNs and tag URIs, and EPC binary
- * (SGTIN-96 / SSCC-96) hex. These parse what a scanner, a label or a
- * consumer's query hands the node.
+ * hex of every TDS 1.13 scheme. These parse what a scanner, a label, an RFID
+ * reader or a consumer's query hands the node.
  *
- * The input, up to its first NUL, is the string. It is also read as 24 hex
- * digits: the first 12 bytes of the input, hex-encoded.
+ * The input, up to its first NUL, is the string. Its raw bytes are also read
+ * as hex: the first 12 bytes (a 96-bit EPC) and the first 64 (long schemes).
  *
  * Invariants, beyond memory safety:
  *   - every parser answers SY_OK or SY_EINVAL; on SY_EINVAL the output is
@@ -14,17 +14,13 @@
  *     the Digital Link (default and custom base), and the EPC URN for every
  *     company prefix length it can be written with (urn -> g -> urn is the
  *     same URN);
- *   - an EPC that decodes re-encodes to the same hex (upper case), and its
- *     tag URI parses back to the same tag.
+ *   - an EPC that decodes re-encodes to the same hex (upper case; trailing
+ *     zero padding aside), and its tag URI parses back to the same tag
+ *     (scheme, filter, GS1 key, pure identity URN); a GS1 key always finds
+ *     a scheme (sy_epc_scheme_for).
  *
- * sy_ident is not in SY_FUZZ_LIBS (fuzz/CMakeLists.txt); until it is, this
- * target compiles the library sources in (they are instrumented with the
- * target under -DSY_FUZZ=ON). With sy_ident linked, drop the includes. */
-#include "../src/ident/ai_table.c"
-#include "../src/ident/dl.c"
-#include "../src/ident/epc_urn.c"
-#include "../src/ident/gs1.c"
-#include "../src/ident/tds.c"
+ * The library comes from sy_ident (SY_FUZZ_LIBS in fuzz/CMakeLists.txt),
+ * instrumented for coverage under -DSY_FUZZ=ON like the other libraries. */
 #include "core/sy_error.h"
 #include "fuzz_common.h"
 #include "ident/ident.h"
@@ -83,22 +79,45 @@ static void round_trips(const sy_gs1 *g) {
   }
 }
 
+/* Hex strings equal up to trailing zero digits (the decoder accepts any zero
+ * padding; the encoder pads to a 16-bit word). */
+static int same_hex(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  while (na && a[na - 1] == '0') na--;
+  while (nb && b[nb - 1] == '0') nb--;
+  return na == nb && strncasecmp(a, b, na) == 0;
+}
+
 static void check_tag(const sy_epc_tag *t) {
-  char hex[25], err[256], uri[512];
+  char hex[SY_EPC_HEX_MAX + 1], err[256], uri[1024];
   sy_epc_tag u;
-  FUZZ_CHECK(sy_epc_encode_hex(t, hex, err, sizeof err) == SY_OK);
+  int nbits = 0;
+  FUZZ_CHECK(sy_epc_encode(t, hex, sizeof hex, &nbits, err, sizeof err) == SY_OK);
+  FUZZ_CHECK(nbits > 0 && (size_t)nbits <= strlen(hex) * 4 && strlen(hex) % 4 == 0);
+  char h24[25];
+  FUZZ_CHECK((sy_epc_encode_hex(t, h24, err, sizeof err) == SY_OK) == (nbits == 96));
   FUZZ_CHECK(sy_epc_to_tag_uri(t, uri, sizeof uri, err, sizeof err) == SY_OK);
   FUZZ_CHECK(sy_epc_from_tag_uri(uri, &u, err, sizeof err) == SY_OK);
   FUZZ_CHECK(u.filter == t->filter && u.company_prefix_len == t->company_prefix_len);
   FUZZ_CHECK(strcmp(u.scheme, t->scheme) == 0);
   FUZZ_CHECK(same_gs1(&u.gs1, &t->gs1));
-  char hex2[25];
-  FUZZ_CHECK(sy_epc_encode_hex(&u, hex2, err, sizeof err) == SY_OK);
+  FUZZ_CHECK(strcmp(u.urn, t->urn) == 0);
+  char hex2[SY_EPC_HEX_MAX + 1];
+  FUZZ_CHECK(sy_epc_encode(&u, hex2, sizeof hex2, NULL, err, sizeof err) == SY_OK);
   FUZZ_CHECK(strcmp(hex, hex2) == 0);
   sy_epc_tag d;
   FUZZ_CHECK(sy_epc_decode_hex(hex, &d, err, sizeof err) == SY_OK);
   FUZZ_CHECK(same_gs1(&d.gs1, &t->gs1) && d.filter == t->filter);
-  round_trips(&t->gs1);
+  FUZZ_CHECK(strcmp(d.urn, t->urn) == 0 && strcmp(d.scheme, t->scheme) == 0);
+  if (t->gs1.n) {
+    /* the GS1 key picks a scheme that encodes it (the same, or the 96-bit
+     * one when the long one was given a value that also fits 96 bits) */
+    sy_epc_tag k = *t;
+    FUZZ_CHECK(sy_epc_scheme_for(&k, err, sizeof err) == SY_OK);
+    round_trips(&t->gs1);
+  } else {
+    FUZZ_CHECK(t->company_prefix_len == 0 && strncmp(t->urn, "urn:epc:id:", 11) == 0);
+  }
 }
 
 static void check_hex(const char *hex) {
@@ -106,10 +125,13 @@ static void check_hex(const char *hex) {
   char err[256] = "";
   int rc = sy_epc_decode_hex(hex, &t, err, sizeof err);
   FUZZ_CHECK(rc == SY_OK || rc == SY_EINVAL);
-  if (rc != SY_OK) return;
-  char again[25];
-  FUZZ_CHECK(sy_epc_encode_hex(&t, again, err, sizeof err) == SY_OK);
-  FUZZ_CHECK(strcasecmp(again, hex) == 0);
+  if (rc != SY_OK) {
+    FUZZ_CHECK(err[0] != 0);
+    return;
+  }
+  char again[SY_EPC_HEX_MAX + 1];
+  FUZZ_CHECK(sy_epc_encode(&t, again, sizeof again, NULL, err, sizeof err) == SY_OK);
+  FUZZ_CHECK(same_hex(again, hex));
   check_tag(&t);
 }
 
@@ -159,13 +181,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc == SY_OK) check_tag(&t);
 
   check_hex(s);
-  if (size >= 12) {
-    static const char hx[] = "0123456789ABCDEF";
-    char hex[25];
-    for (int i = 0; i < 12; i++) {
-      hex[2 * i] = hx[data[i] >> 4];
-      hex[2 * i + 1] = hx[data[i] & 15];
-    }
+  /* the raw bytes as hex: the first 12 (a 96-bit EPC) and up to 64 */
+  static const char hx[] = "0123456789ABCDEF";
+  char hex[SY_EPC_HEX_MAX + 1];
+  size_t nb = size < SY_EPC_HEX_MAX / 2 ? size : SY_EPC_HEX_MAX / 2;
+  for (size_t i = 0; i < nb; i++) {
+    hex[2 * i] = hx[data[i] >> 4];
+    hex[2 * i + 1] = hx[data[i] & 15];
+  }
+  hex[2 * nb] = 0;
+  if (nb > 12) check_hex(hex);
+  if (nb >= 12) {
     hex[24] = 0;
     check_hex(hex);
   }

@@ -75,6 +75,22 @@ int main(void) {
   CHECK_EQ(run("id rfid decode 3174257BF4499602D2000000 --json"), 0);
   CHECK(has("\"elementString\":\t\"(00)106141412345678908\""));
   CHECK(has("\"filter\":\t3"));
+  /* the other TDS 1.13 schemes: the long one when the 96-bit one cannot
+   * hold the value, non-GS1 URNs, and hex of any length */
+  CHECK_EQ(run("id rfid encode '(01)80614141123458(21)06789' --gcp-len 7"), 0);
+  CHECK(has("scheme          sgtin-198 (198 bits)"));
+  CHECK(has("tag uri         urn:epc:tag:sgtin-198:0.0614141.812345.06789"));
+  CHECK_EQ(run("id rfid encode '(414)0614141123452(254)5678' --gcp-len 7 --filter 3"), 0);
+  CHECK(has("hex             3274257BF46072000000162E"));
+  CHECK_EQ(run("id rfid encode urn:epc:id:gid:31415.271828.1414"), 0);
+  CHECK(has("hex             350007AB70425D4000000586"));
+  CHECK(has("tag uri         urn:epc:tag:gid-96:31415.271828.1414"));
+  CHECK_EQ(run("id rfid encode urn:epc:tag:adi-var:3.35962.PQ7VZ4.M37GXB92"), 0);
+  CHECK(has("scheme          adi-var (146 bits)"));
+  CHECK_EQ(run("id rfid decode 3774257bf40c0e59b2c2bf100000000000000000000 --json"), 0);
+  CHECK(has("\"tagUri\":\t\"urn:epc:tag:grai-170:3.0614141.12345.32a%2Fb\""));
+  CHECK(has("\"elementString\":\t\"(8003)0061414112345232a/b\""));
+  CHECK(has("\"bits\":\t170"));
 
   /* invalid identifiers: 1, with the problem named */
   CHECK_EQ(run("id parse /01/09506000134352/10/A/22/B"), 1);
@@ -83,10 +99,15 @@ int main(void) {
   CHECK(has("wrong check digit"));
   CHECK_EQ(run("id parse /410/4012345000115"), 1);
   CHECK(has("not a GS1 Digital Link primary key"));
-  CHECK_EQ(run("id rfid encode '(01)80614141123458(21)06789' --gcp-len 7"), 1);
-  CHECK(has("does not fit SGTIN-96"));
-  CHECK_EQ(run("id rfid decode 3674257BF6B7A659B2C2BF10"), 1);
+  CHECK_EQ(run("id rfid encode '(01)80614141123458(10)LOT' --gcp-len 7"), 1);
+  CHECK(has("lgtin"));
+  CHECK_EQ(run("id rfid decode 3674257BF6B7A659B2C2BF10"), 1); /* SGTIN-198 cut short */
   CHECK(has("0x36"));
+  CHECK(has("198 bits"));
+  CHECK_EQ(run("id rfid encode urn:epc:id:sgtin:0614141.812345.6789 --filter 8"), 1);
+  CHECK(has("filter value must be 0 to 7"));
+  CHECK_EQ(run("id rfid encode urn:epc:id:usdod:CAGE.1"), 1);
+  CHECK(has("CAGE"));
   CHECK_EQ(run("id urn 9506000134352 --gcp-len 7"), 1);
   CHECK(has("without serial"));
   /* bad command lines: 2 */
@@ -95,7 +116,7 @@ int main(void) {
   CHECK_EQ(run("id urn 9506000134352"), 2);
   CHECK(has("--gcp-len"));
   CHECK_EQ(run("id parse x --gcp-len 5"), 2);
-  CHECK_EQ(run("id rfid encode urn:epc:id:sgtin:0614141.812345.6789 --filter 8"), 2);
+  CHECK_EQ(run("id rfid encode urn:epc:id:sgtin:0614141.812345.6789 --filter 64"), 2);
   CHECK_EQ(run("id parse a b"), 2);
   CHECK_EQ(run("id --help"), 0);
   CHECK(has("suyuan id rfid decode HEX"));

@@ -1,5 +1,5 @@
 /* `suyuan id ...`: GS1 keys, element strings, Digital Link URIs, EPC URNs and
- * RFID (SGTIN-96, SSCC-96) encodings, offline (docs/ident.md; SPEC C1-C3).
+ * RFID (EPC binary, every TDS 1.13 scheme) encodings, offline (docs/ident.md; SPEC C1-C3).
  * Everything here is a thin layer over src/ident/ident.h. An identifier the
  * library refuses is CLI_FAIL (1) with the library's sentence; a bad
  * command line is CLI_USAGE (2). */
@@ -33,12 +33,18 @@ static const char ID_HELP[] =
     "  dl        the GS1 Digital Link URI (https://id.gs1.org unless --base)\n"
     "  urn       the EPC pure identity URN (needs --gcp-len unless X is a URN)\n"
     "  element   the bracketed element string (--barcode: barcode data, FNC1 as ^)\n"
-    "  rfid      encode: 24 hex digits and the tag URI of an SGTIN-96 or SSCC-96;\n"
-    "            decode: the tag behind 24 hex digits\n"
+    "  rfid      encode: the EPC binary (hex) and tag URI. A tag URI names its\n"
+    "            scheme (urn:epc:tag:grai-170:...); a GS1 key gets the 96-bit\n"
+    "            scheme when it fits, else the long one (sgtin-96/198, sscc-96,\n"
+    "            sgln-96/195, grai-96/170, giai-96/202, gsrn-96, gsrnp-96,\n"
+    "            gdti-96/174, sgcn-96, cpi-96/var, itip-110/212); also\n"
+    "            urn:epc:id:gid|usdod|adi:... (gid-96, usdod-96, adi-var).\n"
+    "            decode: the tag behind the hex of any of these schemes\n"
     "\n"
     "      --gcp-len N  GS1 Company Prefix length, 6 to 12\n"
     "      --base URL   Digital Link host and path stem, e.g. https://example.com/p\n"
-    "      --filter F   RFID filter value 0 to 7 (default: the tag URI's, else 0)\n"
+    "      --filter F   RFID filter value, 0 to 7 (usdod-96: 15, adi-var: 63;\n"
+    "                   default: the tag URI's, else 0)\n"
     "      --barcode    element: print barcode data instead of brackets\n"
     "      --json       machine-readable output\n"
     "\n"
@@ -86,8 +92,8 @@ static int id_getopts(cli *c, int argc, char **argv, id_opts *o, const char **ar
         o->base = optarg;
         break;
       case OPT_FILTER:
-        if (cli_parse_u64(optarg, &v) || v > 7) {
-          cli_err("--filter wants 0 to 7, not '%s'", optarg);
+        if (cli_parse_u64(optarg, &v) || v > 63) {
+          cli_err("--filter wants 0 to 7 (adi-var: to 63), not '%s'", optarg);
           return cli_usage(c, ID_USAGE);
         }
         o->filter = (int)v;
@@ -236,34 +242,55 @@ static int cmd_one(cli *c, int argc, char **argv, char what) {
 }
 
 static int print_tag(cli *c, const sy_epc_tag *t) {
-  char hex[25], tag[512], urn[512], es[2048], dl[4096], err[256] = "";
-  if (sy_epc_encode_hex(t, hex, err, sizeof err) ||
+  char hex[SY_EPC_HEX_MAX + 1], tag[512], urn[512], es[2048], dl[4096], err[256] = "";
+  int nbits = 0;
+  if (sy_epc_encode(t, hex, sizeof hex, &nbits, err, sizeof err) ||
       sy_epc_to_tag_uri(t, tag, sizeof tag, err, sizeof err) ||
-      sy_gs1_to_epc_urn(&t->gs1, t->company_prefix_len, urn, sizeof urn, err, sizeof err)) {
+      (t->gs1.n &&
+       sy_gs1_to_epc_urn(&t->gs1, t->company_prefix_len, urn, sizeof urn, err, sizeof err))) {
     cli_err("invalid tag: %s", err);
     return CLI_FAIL;
   }
-  if (sy_gs1_to_element_string(&t->gs1, es, sizeof es)) es[0] = 0;
-  if (sy_gs1_to_dl(&t->gs1, NULL, dl, sizeof dl)) dl[0] = 0;
+  es[0] = dl[0] = 0;
+  if (t->gs1.n) {
+    if (sy_gs1_to_element_string(&t->gs1, es, sizeof es)) es[0] = 0;
+    if (sy_gs1_to_dl(&t->gs1, NULL, dl, sizeof dl)) dl[0] = 0;
+  } else {
+    snprintf(urn, sizeof urn, "%s", t->urn);
+  }
   if (c->json) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "hex", hex);
     cJSON_AddStringToObject(j, "scheme", t->scheme);
+    cJSON_AddNumberToObject(j, "bits", nbits);
     cJSON_AddNumberToObject(j, "filter", t->filter);
-    cJSON_AddNumberToObject(j, "gcpLength", t->company_prefix_len);
+    if (t->gs1.n) cJSON_AddNumberToObject(j, "gcpLength", t->company_prefix_len);
     cJSON_AddStringToObject(j, "tagUri", tag);
     cJSON_AddStringToObject(j, "epcUrn", urn);
-    cJSON_AddStringToObject(j, "elementString", es);
-    cJSON_AddStringToObject(j, "digitalLink", dl);
+    if (t->gs1.n) {
+      cJSON_AddStringToObject(j, "elementString", es);
+      cJSON_AddStringToObject(j, "digitalLink", dl);
+    }
     return print_json(j);
   }
   printf("hex             %s\n", hex);
+  printf("scheme          %s (%d bits)\n", t->scheme, nbits);
   printf("tag uri         %s\n", tag);
   printf("epc urn         %s\n", urn);
-  printf("element string  %s\n", es);
-  printf("digital link    %s\n", dl);
+  if (t->gs1.n) {
+    printf("element string  %s\n", es);
+    printf("digital link    %s\n", dl);
+  }
   printf("filter          %d\n", t->filter);
   return CLI_OK;
+}
+
+/* Non-GS1 pure identity URNs and their one binary scheme each. */
+static const char *non_gs1_scheme(const char *x) {
+  if (strncasecmp(x, "urn:epc:id:gid:", 15) == 0) return "gid-96";
+  if (strncasecmp(x, "urn:epc:id:usdod:", 17) == 0) return "usdod-96";
+  if (strncasecmp(x, "urn:epc:id:adi:", 15) == 0) return "adi-var";
+  return NULL;
 }
 
 static int cmd_rfid(cli *c, int argc, char **argv) {
@@ -293,11 +320,19 @@ static int cmd_rfid(cli *c, int argc, char **argv) {
     }
     return print_tag(c, &t);
   }
+  const char *ng = non_gs1_scheme(x);
   if (strncasecmp(x, "urn:epc:tag:", 12) == 0) {
     if (sy_epc_from_tag_uri(x, &t, err, sizeof err)) {
       cli_err("invalid tag URI: %s", err);
       return CLI_FAIL;
     }
+  } else if (ng) {
+    snprintf(t.scheme, sizeof t.scheme, "%s", ng);
+    if (strlen(x) >= sizeof t.urn) {
+      cli_err("invalid EPC URN: too long");
+      return CLI_FAIL;
+    }
+    snprintf(t.urn, sizeof t.urn, "%s", x);
   } else {
     int cpl;
     if ((rc = id_load(x, &o, &t.gs1, &cpl))) return rc;
@@ -306,22 +341,15 @@ static int cmd_rfid(cli *c, int argc, char **argv) {
       return cli_usage(c, ID_USAGE);
     }
     t.company_prefix_len = cpl;
-    if (strcmp(t.gs1.ais[0].ai, "01") == 0) {
-      snprintf(t.scheme, sizeof t.scheme, "sgtin-96");
-    } else if (strcmp(t.gs1.ais[0].ai, "00") == 0) {
-      snprintf(t.scheme, sizeof t.scheme, "sscc-96");
-    } else {
-      cli_err("only a GTIN with serial (SGTIN-96) or an SSCC (SSCC-96) can be encoded, not AI (%s)",
-              t.gs1.ais[0].ai);
+    /* a tag carries the key and its EPC qualifiers only (01 + 21, 414 + 254,
+     * 8010 + 8011, ...): what the pure identity URN holds */
+    char urn[512];
+    if (sy_gs1_to_epc_urn(&t.gs1, cpl, urn, sizeof urn, err, sizeof err) ||
+        sy_gs1_from_epc_urn(urn, &t.gs1, err, sizeof err) ||
+        sy_epc_scheme_for(&t, err, sizeof err)) {
+      cli_err("cannot encode as an EPC: %s", err);
       return CLI_FAIL;
     }
-    /* SGTIN-96 carries 01 + 21 only */
-    sy_gs1 k = {0};
-    for (size_t i = 0; i < t.gs1.n; i++)
-      if (strcmp(t.gs1.ais[i].ai, "01") == 0 || strcmp(t.gs1.ais[i].ai, "21") == 0 ||
-          strcmp(t.gs1.ais[i].ai, "00") == 0)
-        k.ais[k.n++] = t.gs1.ais[i];
-    t.gs1 = k;
   }
   if (o.filter >= 0) t.filter = o.filter;
   return print_tag(c, &t);

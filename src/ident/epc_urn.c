@@ -126,6 +126,9 @@ int sy_gs1_from_epc_urn_gcp(const char *urn, sy_gs1 *out, int *company_prefix_le
     sy_epc_tag t;
     int rc = sy_epc_from_tag_uri(urn, &t, err, errlen);
     if (rc) return rc;
+    if (t.gs1.n == 0)
+      return sy_ident_fail(err, errlen, "EPC scheme %s names no GS1 key (use sy_epc_from_tag_uri)",
+                           t.scheme);
     *out = t.gs1;
     if (company_prefix_len) *company_prefix_len = t.company_prefix_len;
     return SY_OK;

@@ -99,20 +99,48 @@ int sy_gs1_to_epc_urn(const sy_gs1 *g, int company_prefix_len, char *out, size_t
  * GTIN), detected by shape. */
 int sy_gs1_parse_any(const char *s, sy_gs1 *out, char *err, size_t errlen);
 
-/* ---- EPC binary encodings (TDS 1.13: SGTIN-96, SSCC-96) ------------------- */
+/* ---- EPC binary encodings (TDS 1.13 section 14: every scheme) ------------ */
+/* GS1 keys:  sgtin-96 sgtin-198 sscc-96 sgln-96 sgln-195 grai-96 grai-170
+ *            giai-96 giai-202 gsrn-96 gsrnp-96 gdti-96 gdti-174 sgcn-96
+ *            cpi-96 cpi-var itip-110 itip-212
+ * non-GS1:   gid-96 usdod-96 adi-var (no sy_gs1 form: the URN in urn)
+ * Hex is written upper case, padded with zero bits to a 16-bit word (Gen2
+ * EPC memory); it is read in either case with any zero padding after the
+ * scheme's bits, up to SY_EPC_HEX_MAX digits. */
+#define SY_EPC_HEX_MAX 128 /* 512 bits: more than Gen2 EPC memory holds */
+#define SY_EPC_URN_MAX 256
+
 typedef struct sy_epc_tag {
-  char scheme[16]; /* "sgtin-96", "sscc-96" */
-  int filter;      /* 0..7 */
-  sy_gs1 gs1;      /* the key (01 + 21, or 00) */
-  int company_prefix_len;
+  char scheme[16]; /* TDS name, lower case: "sgtin-96", "grai-170", "adi-var" */
+  int filter;      /* 0..7 (usdod-96: 0..15, adi-var: 0..63, gid-96: always 0) */
+  sy_gs1 gs1;      /* GS1 schemes: the key and its EPC qualifiers (01 + 21, 00,
+                      414 [+ 254], 8010 + 8011, 8006 + 21, ...) */
+  int company_prefix_len; /* GS1 schemes: 6..12 */
+  /* The pure identity URN ("urn:epc:id:gid:31415.271828.1414"). Written by
+   * the decoders for every scheme; read by the encoders only for gid-96,
+   * usdod-96 and adi-var, whose gs1 is empty (n == 0). */
+  char urn[SY_EPC_URN_MAX];
 } sy_epc_tag;
 
-/* Encodes to 24 hex digits (uppercase). */
+/* Encodes t (scheme named in t->scheme) to hex (upper case, 16-bit word
+ * padded) in out[size]; *nbits (when not NULL) gets the scheme's bit length
+ * before padding (96, 198, ..., or the variable length of cpi-var/adi-var). */
+int sy_epc_encode(const sy_epc_tag *t, char *out, size_t size, int *nbits, char *err,
+                  size_t errlen);
+/* As sy_epc_encode for the 96-bit schemes: 24 hex digits; other schemes are
+ * refused (use sy_epc_encode). */
 int sy_epc_encode_hex(const sy_epc_tag *t, char out[25], char *err, size_t errlen);
-/* Decodes 24 hex digits. */
+/* Decodes hex of any scheme above (its length: at least the scheme's bits,
+ * trailing digits zero). */
 int sy_epc_decode_hex(const char *hex, sy_epc_tag *out, char *err, size_t errlen);
-/* Tag URI "urn:epc:tag:sgtin-96:3.0614141.812345.6789" both ways. */
+/* Tag URI "urn:epc:tag:sgtin-96:3.0614141.812345.6789" both ways (gid-96 has
+ * no filter: "urn:epc:tag:gid-96:31415.271828.1414"). */
 int sy_epc_to_tag_uri(const sy_epc_tag *t, char *out, size_t size, char *err, size_t errlen);
 int sy_epc_from_tag_uri(const char *uri, sy_epc_tag *out, char *err, size_t errlen);
+/* Picks t->scheme for t->gs1 (key AI ais[0]) and t->company_prefix_len:
+ * the 96-bit scheme when the values fit it, else the long one (sgtin-198,
+ * sgln-195, grai-170, giai-202, gdti-174, cpi-var, itip-212). Fails with the
+ * 96-bit scheme's reason when neither fits. */
+int sy_epc_scheme_for(sy_epc_tag *t, char *err, size_t errlen);
 
 #endif
