@@ -97,25 +97,228 @@ static int get_depth(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, co
   return 0;
 }
 
-static void put_time(sy_jb *b, cJSON *o, const char *k, int64_t ms) {
-  char t[32];
-  sy_api_format_time(ms, t);
-  jb_str(b, o, k, t);
+/* ---- the answer, written straight into one growing buffer ----------------------
+ * The trace and recall answers are large (a forward walk of 10,000 nodes
+ * answers ~7 MB): building a cJSON tree of a few hundred thousand items and
+ * then printing it cost as much as the walk itself (docs/benchmarks.md).
+ * jw writes the same text cJSON_PrintUnformatted would (same keys, order,
+ * escapes and number forms: docs/benchmarks.md says how the two were
+ * compared byte for byte), without the tree. */
+
+typedef struct jw {
+  char *p;
+  size_t len, cap;
+  int oom;
+} jw;
+
+/* Room for n more bytes (and a NUL); 0, or -1 with oom set. */
+static int jw_need(jw *w, size_t n) {
+  if (w->oom) return -1;
+  if (n + 1 <= w->cap - w->len) return 0;
+  size_t nc = w->cap ? w->cap : 4096;
+  while (nc - w->len < n + 1) {
+    if (nc > SIZE_MAX / 2) {
+      w->oom = 1;
+      return -1;
+    }
+    nc *= 2;
+  }
+  char *np = realloc(w->p, nc);
+  if (!np) {
+    w->oom = 1;
+    return -1;
+  }
+  w->p = np;
+  w->cap = nc;
+  return 0;
 }
 
-/* Strings from the ledger were captured as valid UTF-8 JSON; cleaned all
- * the same, since they go back out. */
-static void put_text(sy_jb *b, cJSON *o, const char *k, const char *s) {
-  if (!s) return;
+static void jw_raw(jw *w, const char *s, size_t n) {
+  if (jw_need(w, n)) return;
+  memcpy(w->p + w->len, s, n);
+  w->len += n;
+}
+
+/* A ',' unless this is the first member or element of its container. */
+static void jw_sep(jw *w) {
+  if (w->len && w->p[w->len - 1] != '{' && w->p[w->len - 1] != '[') jw_raw(w, ",", 1);
+}
+
+/* "k": (keys are plain ASCII literals). */
+static void jw_key(jw *w, const char *k) {
+  jw_sep(w);
+  size_t n = strlen(k);
+  if (jw_need(w, n + 3)) return;
+  w->p[w->len++] = '"';
+  memcpy(w->p + w->len, k, n);
+  w->len += n;
+  w->p[w->len++] = '"';
+  w->p[w->len++] = ':';
+}
+
+/* Length of the valid UTF-8 sequence at p[0..n), or 0 (overlong forms,
+ * surrogates, past U+10FFFF): the rule of routes.c's utf8_clean, which the
+ * cJSON answers used (sy_api_utf8_clean). */
+static size_t utf8_seq(const uint8_t *p, size_t n) {
+  uint8_t c = p[0];
+  if (c < 0x80) return 1;
+  size_t len;
+  uint32_t min, cp;
+  if ((c & 0xe0) == 0xc0)
+    len = 2, min = 0x80, cp = c & 0x1f;
+  else if ((c & 0xf0) == 0xe0)
+    len = 3, min = 0x800, cp = c & 0x0f;
+  else if ((c & 0xf8) == 0xf0)
+    len = 4, min = 0x10000, cp = c & 0x07;
+  else
+    return 0;
+  if (len > n) return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+/* s as a JSON string: invalid UTF-8 bytes become U+FFFD (as put_text's
+ * sy_api_utf8_clean did), then cJSON's escapes: \" \\ \b \f \n \r \t, other
+ * bytes below 0x20 as \u00xx, everything else as is. */
+static void jw_str(jw *w, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  const uint8_t *p = (const uint8_t *)s;
   size_t n = strlen(s);
-  char *t = malloc(3 * n + 1);
-  if (!t) {
-    b->oom = 1;
+  if (n > (SIZE_MAX - 2) / 6) {
+    w->oom = 1;
     return;
   }
-  sy_api_utf8_clean(t, 3 * n + 1, s, n);
-  jb_str(b, o, k, t);
-  free(t);
+  if (jw_need(w, 6 * n + 2)) return; /* worst case: every byte \u00xx */
+  char *o = w->p + w->len;
+  *o++ = '"';
+  for (size_t i = 0; i < n;) {
+    uint8_t c = p[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      size_t j = i + 1;
+      while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\') j++;
+      memcpy(o, p + i, j - i);
+      o += j - i;
+      i = j;
+      continue;
+    }
+    if (c >= 0x80) {
+      size_t k = utf8_seq(p + i, n - i);
+      if (k == 0) {
+        memcpy(o, "\xef\xbf\xbd", 3);
+        o += 3;
+        i++;
+      } else {
+        memcpy(o, p + i, k);
+        o += k;
+        i += k;
+      }
+      continue;
+    }
+    *o++ = '\\';
+    switch (c) {
+      case '"':
+        *o++ = '"';
+        break;
+      case '\\':
+        *o++ = '\\';
+        break;
+      case '\b':
+        *o++ = 'b';
+        break;
+      case '\f':
+        *o++ = 'f';
+        break;
+      case '\n':
+        *o++ = 'n';
+        break;
+      case '\r':
+        *o++ = 'r';
+        break;
+      case '\t':
+        *o++ = 't';
+        break;
+      default:
+        *o++ = 'u';
+        *o++ = '0';
+        *o++ = '0';
+        *o++ = hex[c >> 4];
+        *o++ = hex[c & 15];
+    }
+    i++;
+  }
+  *o++ = '"';
+  w->len = (size_t)(o - w->p);
+}
+
+/* "k":"s" when s is set (put_text: absent when NULL). */
+static void put_text(jw *w, const char *k, const char *s) {
+  if (!s) return;
+  jw_key(w, k);
+  jw_str(w, s);
+}
+
+static void put_str(jw *w, const char *k, const char *s) {
+  jw_key(w, k);
+  if (s)
+    jw_str(w, s);
+  else
+    jw_raw(w, "null", 4);
+}
+
+static void put_time(jw *w, const char *k, int64_t ms) {
+  char t[32];
+  sy_api_format_time(ms, t);
+  put_str(w, k, t);
+}
+
+static void put_u64(jw *w, const char *k, uint64_t v) {
+  char t[24];
+  int n = snprintf(t, sizeof t, "%" PRIu64, v);
+  jw_key(w, k);
+  jw_raw(w, t, (size_t)n);
+}
+
+static void put_bool(jw *w, const char *k, int v) {
+  jw_key(w, k);
+  if (v)
+    jw_raw(w, "true", 4);
+  else
+    jw_raw(w, "false", 5);
+}
+
+/* A double exactly as cJSON prints it: cJSON prints it (one stack item,
+ * into a stack buffer, no allocation). */
+static void put_num(jw *w, const char *k, double v) {
+  cJSON item;
+  memset(&item, 0, sizeof item);
+  item.type = cJSON_Number;
+  cJSON_SetNumberHelper(&item, v);
+  char t[64];
+  jw_key(w, k);
+  if (!cJSON_PrintPreallocated(&item, t, (int)sizeof t, 0)) {
+    w->oom = 1;
+    return;
+  }
+  jw_raw(w, t, strlen(t));
+}
+
+/* Hands the text to rs (200, application/json), or answers 503. */
+static void jw_send(jw *w, sy_api_resp *rs) {
+  if (w->oom || jw_need(w, 0)) {
+    free(w->p);
+    sy_api_resp_oom(rs);
+    return;
+  }
+  w->p[w->len] = 0;
+  free(rs->body);
+  rs->status = 200;
+  rs->content_type = "application/json";
+  rs->body = w->p;
+  rs->body_len = w->len;
 }
 
 static void trace_problem(sy_api_router *r, sy_api_resp *rs, const char *path, int rc,
@@ -151,45 +354,56 @@ void sy_api_trace_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs, i
     free(id);
     return;
   }
-  sy_jb b = {0};
-  cJSON *o = cJSON_CreateObject();
-  put_text(&b, o, "start", id);
-  jb_str(&b, o, "direction", direction == SY_TRACE_FORWARD ? "forward" : "backward");
-  jb_bool(&b, o, "truncated", t.truncated);
-  jb_bool(&b, o, "cycles", t.cycles);
-  cJSON *nodes = jb_arr(&b, o, "nodes");
-  for (size_t i = 0; nodes && i < t.n_nodes && !b.oom; i++) {
+  jw w = {0};
+  jw_need(&w, 4096 + 400 * t.n_nodes + 300 * t.n_edges);
+  jw_raw(&w, "{", 1);
+  put_text(&w, "start", id);
+  put_str(&w, "direction", direction == SY_TRACE_FORWARD ? "forward" : "backward");
+  put_bool(&w, "truncated", t.truncated);
+  put_bool(&w, "cycles", t.cycles);
+  jw_key(&w, "nodes");
+  jw_raw(&w, "[", 1);
+  for (size_t i = 0; i < t.n_nodes && !w.oom; i++) {
     const sy_trace_node *n = &t.nodes[i];
-    cJSON *no = jb_obj(&b, nodes, NULL);
-    put_text(&b, no, "id", n->id);
-    jb_u64(&b, no, "depth", n->depth);
+    jw_sep(&w);
+    jw_raw(&w, "{", 1);
+    put_text(&w, "id", n->id);
+    put_u64(&w, "depth", n->depth);
     if (n->uom || n->quantity != 0) {
-      jb_num(&b, no, "quantity", n->quantity);
-      if (n->uom) put_text(&b, no, "uom", n->uom);
+      put_num(&w, "quantity", n->quantity);
+      if (n->uom) put_text(&w, "uom", n->uom);
     }
     if (n->last_event_id) {
-      cJSON *last = jb_obj(&b, no, "last");
-      put_text(&b, last, "eventID", n->last_event_id);
-      put_time(&b, last, "eventTime", n->last_event_time_ms);
-      put_text(&b, last, "bizStep", n->last_biz_step);
-      put_text(&b, last, "disposition", n->last_disposition);
-      put_text(&b, last, "bizLocation", n->last_biz_location);
-      put_text(&b, last, "org", n->last_org);
+      jw_key(&w, "last");
+      jw_raw(&w, "{", 1);
+      put_text(&w, "eventID", n->last_event_id);
+      put_time(&w, "eventTime", n->last_event_time_ms);
+      put_text(&w, "bizStep", n->last_biz_step);
+      put_text(&w, "disposition", n->last_disposition);
+      put_text(&w, "bizLocation", n->last_biz_location);
+      put_text(&w, "org", n->last_org);
+      jw_raw(&w, "}", 1);
     }
+    jw_raw(&w, "}", 1);
   }
-  cJSON *edges = jb_arr(&b, o, "edges");
-  for (size_t i = 0; edges && i < t.n_edges && !b.oom; i++) {
+  jw_raw(&w, "]", 1);
+  jw_key(&w, "edges");
+  jw_raw(&w, "[", 1);
+  for (size_t i = 0; i < t.n_edges && !w.oom; i++) {
     const sy_trace_edge *e = &t.edges[i];
     if (e->from >= t.n_nodes || e->to >= t.n_nodes) continue;
-    cJSON *eo = jb_obj(&b, edges, NULL);
-    put_text(&b, eo, "from", t.nodes[e->from].id);
-    put_text(&b, eo, "to", t.nodes[e->to].id);
-    put_text(&b, eo, "kind", e->kind);
-    put_text(&b, eo, "eventID", e->event_id);
+    jw_sep(&w);
+    jw_raw(&w, "{", 1);
+    put_text(&w, "from", t.nodes[e->from].id);
+    put_text(&w, "to", t.nodes[e->to].id);
+    put_text(&w, "kind", e->kind);
+    put_text(&w, "eventID", e->event_id);
+    jw_raw(&w, "}", 1);
   }
+  jw_raw(&w, "]}", 2);
   sy_trace_free(&t);
   free(id);
-  sy_api_resp_json(rs, 200, o, b.oom, NULL);
+  jw_send(&w, rs);
 }
 
 /* ---- history ------------------------------------------------------------------------ */
@@ -233,7 +447,16 @@ void sy_api_history_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
   }
   sy_jb b = {0};
   cJSON *o = cJSON_CreateObject();
-  put_text(&b, o, "epc", id);
+  { /* put_text's rule, for the cJSON answer of history */
+    size_t n = strlen(id);
+    char *c = malloc(3 * n + 1);
+    if (c) sy_api_utf8_clean(c, 3 * n + 1, id, n);
+    if (c)
+      jb_str(&b, o, "epc", c);
+    else
+      b.oom = 1;
+    free(c);
+  }
   cJSON *evs = jb_arr(&b, o, "events");
   if (evs && sy_api_events_json(r, &pg, evs, 1) != SY_OK) b.oom = 1;
   if (pg.more) {
@@ -294,31 +517,35 @@ void sy_api_recall_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
   }
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  sy_jb b = {0};
-  cJSON *o = cJSON_CreateObject();
-  put_text(&b, o, "lot", id);
-  put_time(&b, o, "generated_at", (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-  cJSON *aff = jb_arr(&b, o, "affected");
+  jw w = {0};
+  jw_need(&w, 4096 + 500 * t.n_nodes);
+  jw_raw(&w, "{", 1);
+  put_text(&w, "lot", id);
+  put_time(&w, "generated_at", (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+  jw_key(&w, "affected");
+  jw_raw(&w, "[", 1);
   /* organisations: items per org, in order of first appearance */
   const char **orgs = calloc(t.n_nodes ? t.n_nodes : 1, sizeof *orgs);
   uint64_t *items = calloc(t.n_nodes ? t.n_nodes : 1, sizeof *items);
   size_t norgs = 0;
-  if (!orgs || !items) b.oom = 1;
-  for (size_t i = 1; aff && i < t.n_nodes && !b.oom; i++) { /* [0] is the lot itself */
+  if (!orgs || !items) w.oom = 1;
+  for (size_t i = 1; i < t.n_nodes && !w.oom; i++) { /* [0] is the lot itself */
     const sy_trace_node *n = &t.nodes[i];
-    cJSON *a = jb_obj(&b, aff, NULL);
-    put_text(&b, a, "id", n->id);
-    jb_str(&b, a, "kind", id_kind(n->id));
-    jb_u64(&b, a, "depth", n->depth);
-    put_text(&b, a, "bizLocation", n->last_biz_location);
-    put_text(&b, a, "disposition", n->last_disposition);
-    put_text(&b, a, "bizStep", n->last_biz_step);
-    put_text(&b, a, "org", n->last_org);
-    if (n->last_event_id) put_time(&b, a, "lastEventTime", n->last_event_time_ms);
+    jw_sep(&w);
+    jw_raw(&w, "{", 1);
+    put_text(&w, "id", n->id);
+    put_str(&w, "kind", id_kind(n->id));
+    put_u64(&w, "depth", n->depth);
+    put_text(&w, "bizLocation", n->last_biz_location);
+    put_text(&w, "disposition", n->last_disposition);
+    put_text(&w, "bizStep", n->last_biz_step);
+    put_text(&w, "org", n->last_org);
+    if (n->last_event_id) put_time(&w, "lastEventTime", n->last_event_time_ms);
     if (n->uom || n->quantity != 0) {
-      jb_num(&b, a, "quantity", n->quantity);
-      if (n->uom) put_text(&b, a, "uom", n->uom);
+      put_num(&w, "quantity", n->quantity);
+      if (n->uom) put_text(&w, "uom", n->uom);
     }
+    jw_raw(&w, "}", 1);
     if (n->last_org) {
       size_t k = 0;
       while (k < norgs && strcmp(orgs[k], n->last_org) != 0) k++;
@@ -326,17 +553,23 @@ void sy_api_recall_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
       items[k]++;
     }
   }
-  cJSON *oa = jb_arr(&b, o, "organisations");
-  for (size_t k = 0; oa && k < norgs && !b.oom; k++) {
-    cJSON *e = jb_obj(&b, oa, NULL);
-    put_text(&b, e, "org", orgs[k]);
-    jb_u64(&b, e, "items", items[k]);
+  jw_raw(&w, "]", 1);
+  jw_key(&w, "organisations");
+  jw_raw(&w, "[", 1);
+  for (size_t k = 0; k < norgs && !w.oom; k++) {
+    jw_sep(&w);
+    jw_raw(&w, "{", 1);
+    put_text(&w, "org", orgs[k]);
+    put_u64(&w, "items", items[k]);
+    jw_raw(&w, "}", 1);
   }
-  jb_u64(&b, o, "count", t.n_nodes ? t.n_nodes - 1 : 0);
-  jb_bool(&b, o, "truncated", t.truncated);
+  jw_raw(&w, "]", 1);
+  put_u64(&w, "count", t.n_nodes ? t.n_nodes - 1 : 0);
+  put_bool(&w, "truncated", t.truncated);
+  jw_raw(&w, "}", 1);
   free(orgs);
   free(items);
   sy_trace_free(&t);
   free(id);
-  sy_api_resp_json(rs, 200, o, b.oom, NULL);
+  jw_send(&w, rs);
 }

@@ -247,11 +247,26 @@ static void recent_add(sy_ledger *l, const uint8_t id[SY_HASH_LEN]) {
 
 /* ---- readers ------------------------------------------------------------ */
 
+/* Bytes of the file each reader maps (virtual address space; the pages are
+ * the OS page cache's, shared by all readers): 64 GiB, i.e. "all of it up
+ * to SQLite's limit". */
+#define SY_READER_MMAP_BYTES "68719476736"
+
 static int reader_open(sy_ledger *l, sy_reader_conn *r) {
   int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(l->path, &r->db, flags, NULL);
   if (rc != SQLITE_OK) return sy_ls_err(r->db, rc, l->err, sizeof l->err, "open reader");
   sqlite3_busy_timeout(r->db, 5000);
+  /* Read tuning (docs/benchmarks.md, trace): a trace walk reads rows of
+   * `events` scattered over a multi-GB file. Mapped, a page is used in
+   * place instead of copied out of the OS cache by one pread(2) each.
+   * SQLite caps the request at its SQLITE_MAX_MMAP_SIZE (2 GiB in Debian
+   * 12's build); pages past it, and the WAL, are still read through the
+   * page cache, made 16 MiB instead of the default 2 MB for them. Both are
+   * hints: a failure leaves the connection as it was, not an error. An I/O
+   * error on a mapped page is a SIGBUS, SQLite's documented trade-off. */
+  sqlite3_exec(r->db, "PRAGMA mmap_size=" SY_READER_MMAP_BYTES ";PRAGMA cache_size=-16384", NULL,
+               NULL, NULL);
   if ((rc = prep(l, r->db, &r->has_tx, "SELECT 1 FROM txs WHERE id=?1 LIMIT 1")) ||
       (rc = prep(l, r->db, &r->get_tx,
                  "SELECT height, idx, reason, raw FROM txs WHERE id=?1 ORDER BY seq LIMIT 1")) ||
