@@ -17,28 +17,7 @@ C=$T/cluster
 down() { [ -f "$C/cluster.json" ] && "$S" cluster down --dir "$C" >"$T/down.out" 2>&1; }
 trap 'down; cleanup' EXIT
 
-# cj EXPR: a value from cluster.json (d is the document).
-cj() { python3 -c "import json; d=json.load(open('$C/cluster.json')); print($1)"; }
-# js URL EXPR: a value from a JSON answer (d is the document).
-js() { curl -s --max-time 5 "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)" 2>/dev/null; }
-tipline() { js "$1/v1/status" "d['height'], d['tip_hash'], d['results_hash']"; }
-
-# same_tips URL...: all peers at the same height, tip and results hash (30 s at most).
-same_tips() {
-  local first line i ok
-  for _ in $(seq 1 300); do
-    ok=1
-    first=$(tipline "$1")
-    for u in "$@"; do
-      line=$(tipline "$u")
-      [ -n "$line" ] && [ "$line" = "$first" ] || { ok=0; break; }
-    done
-    [ "$ok" = 1 ] && return 0
-    sleep 0.1
-  done
-  for u in "$@"; do echo "  $u: $(tipline "$u")"; done
-  return 1
-}
+. "$(dirname "$0")/cluster.bash"
 
 # start_peer NAME DIR ARGS...: a peer of ours (remembered for cleanup).
 start_peer() {
