@@ -250,6 +250,9 @@ void sy_api_resp_oom(sy_api_resp *rs);
  * copies s (at most max bytes) into out as valid UTF-8 (invalid bytes
  * become U+FFFD), truncating on a character boundary. */
 int sy_api_utf8_valid(const uint8_t *p, size_t n);
+/* Length of the valid UTF-8 sequence at p[0..n) (n >= 1), or 0 when it is
+ * not one (overlong forms, surrogates, past U+10FFFF). */
+size_t sy_api_utf8_seq(const uint8_t *p, size_t n);
 void sy_api_utf8_clean(char *out, size_t size, const char *s, size_t max);
 /* Strict decimal u64 (1..20 digits). 0 or -1. */
 int sy_api_parse_u64(const char *s, size_t n, uint64_t *out);

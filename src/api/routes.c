@@ -46,7 +46,7 @@ static uint64_t mono_ms(void) {
 
 /* Length of the valid UTF-8 sequence at p[0..n), or 0 when it is not one
  * (overlong forms, surrogates and code points past U+10FFFF are invalid). */
-static size_t utf8_seq(const uint8_t *p, size_t n) {
+size_t sy_api_utf8_seq(const uint8_t *p, size_t n) {
   uint8_t c = p[0];
   if (c < 0x80) return 1;
   size_t len;
@@ -71,7 +71,7 @@ static size_t utf8_seq(const uint8_t *p, size_t n) {
 /* 1 when p[0..n) is valid UTF-8 without NUL bytes. */
 static int utf8_valid(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n;) {
-    size_t k = utf8_seq(p + i, n - i);
+    size_t k = sy_api_utf8_seq(p + i, n - i);
     if (k == 0 || p[i] == 0) return 0;
     i += k;
   }
@@ -85,7 +85,7 @@ static void utf8_clean(char *out, size_t size, const uint8_t *p, size_t n) {
   static const char repl[] = "\xef\xbf\xbd";
   size_t o = 0;
   for (size_t i = 0; i < n;) {
-    size_t k = utf8_seq(p + i, n - i);
+    size_t k = sy_api_utf8_seq(p + i, n - i);
     const char *src = (const char *)p + i;
     size_t w = k;
     if (k == 0 || p[i] == 0) {

@@ -156,31 +156,6 @@ static void jw_key(jw *w, const char *k) {
   w->p[w->len++] = ':';
 }
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0 (overlong forms,
- * surrogates, past U+10FFFF): the rule of routes.c's utf8_clean, which the
- * cJSON answers used (sy_api_utf8_clean). */
-static size_t utf8_seq(const uint8_t *p, size_t n) {
-  uint8_t c = p[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t min, cp;
-  if ((c & 0xe0) == 0xc0)
-    len = 2, min = 0x80, cp = c & 0x1f;
-  else if ((c & 0xf0) == 0xe0)
-    len = 3, min = 0x800, cp = c & 0x0f;
-  else if ((c & 0xf8) == 0xf0)
-    len = 4, min = 0x10000, cp = c & 0x07;
-  else
-    return 0;
-  if (len > n) return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (p[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return len;
-}
-
 /* s as a JSON string: invalid UTF-8 bytes become U+FFFD (as put_text's
  * sy_api_utf8_clean did), then cJSON's escapes: \" \\ \b \f \n \r \t, other
  * bytes below 0x20 as \u00xx, everything else as is. */
@@ -206,7 +181,7 @@ static void jw_str(jw *w, const char *s) {
       continue;
     }
     if (c >= 0x80) {
-      size_t k = utf8_seq(p + i, n - i);
+      size_t k = sy_api_utf8_seq(p + i, n - i);
       if (k == 0) {
         memcpy(o, "\xef\xbf\xbd", 3);
         o += 3;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include "core/sy_time.h"
 #include <unistd.h>
 
 #include "core/sy_error.h"
@@ -100,24 +102,6 @@ void sy_scanlog_close(sy_scanlog *s) {
   free(s);
 }
 
-/* The same text as sy_api_format_time (api/ is not linked into ledger/):
- * RFC 3339 UTC with milliseconds; the places JSON in alerts keeps it. */
-static void format_ms(int64_t ms, char out[32]) {
-  int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-  int msec = (int)(ms - secs * 1000);
-  time_t t = (time_t)secs;
-  struct tm tm;
-  if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
-    snprintf(out, 32, "1970-01-01T00:00:00.000Z");
-    return;
-  }
-  char txt[96]; /* room for any int, to keep the compiler's bounds check happy */
-  snprintf(txt, sizeof txt, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec);
-  txt[31] = 0; /* 24 characters for years 0..9999 */
-  memcpy(out, txt, 32);
-}
-
 static int exec1(sqlite3 *db, const char *sql) {
   return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -135,8 +119,8 @@ static char *places_json(sqlite3 *db, const uint8_t *cm) {
     while (sqlite3_step(st) == SQLITE_ROW) {
       cJSON *o = cJSON_CreateObject();
       char t1[32], t2[32];
-      format_ms(sqlite3_column_int64(st, 1), t1);
-      format_ms(sqlite3_column_int64(st, 2), t2);
+      sy_time_format_ms(sqlite3_column_int64(st, 1), t1);
+      sy_time_format_ms(sqlite3_column_int64(st, 2), t2);
       cJSON_AddStringToObject(o, "place", (const char *)sqlite3_column_text(st, 0));
       cJSON_AddStringToObject(o, "first", t1);
       cJSON_AddStringToObject(o, "last", t2);
