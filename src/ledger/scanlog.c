@@ -12,11 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include "core/sy_time.h"
 #include <unistd.h>
 
 #include "core/sy_error.h"
+#include "core/sy_time.h"
 
 struct sy_scanlog {
   pthread_mutex_t mu; /* the connection */
