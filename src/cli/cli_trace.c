@@ -673,63 +673,78 @@ enum {
   OPT_TOKEN_FILE
 };
 
-static int trace_walk(cli *c, int argc, char **argv, int forward) {
+/* What trace back|forward and recall share: the options, the request. */
+typedef struct walk_cmd {
+  const char *route; /* "/v1/recall" */
+  const char *help, *usage;
+  const char *const *formats; /* --format names; the index is the format */
+  int nformats;
+  int json_fmt;    /* the format --json means: the answer as the node sent it */
+  int default_fmt;
+  const char *missing; /* the message when the identifier is missing */
+} walk_cmd;
+
+#define WALK_FETCHED (-1) /* walk_fetch got an answer (exit codes are >= 0) */
+
+/* Parses the command line and GETs route?epc=ID[&max_depth=N]. Returns
+ * WALK_FETCHED with *fmt, *id, *r and (unless the format is json_fmt) *j,
+ * the parsed answer; otherwise the exit code, having said why. */
+static int walk_fetch(cli *c, int argc, char **argv, const walk_cmd *w, int *fmt, const char **id,
+                      sy_http_resp *r, cJSON **j) {
   static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
                                        {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
                                        {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
                                        CLI_COMMON_OPTIONS};
   const char *token_file = NULL;
-  int fmt = -1, opt;
   uint64_t max_depth = 0;
+  int opt;
+  *fmt = -1;
+  *j = NULL;
   cli_opt_begin();
   while ((opt = cli_getopt(c, argc, argv, ":hf:", opts)) != -1) {
     switch (opt) {
       case 'h':
-        return cli_help(TRACE_HELP);
+        return cli_help(w->help);
       case 'f':
-        if (strcmp(optarg, "tree") == 0)
-          fmt = FMT_TREE;
-        else if (strcmp(optarg, "json") == 0)
-          fmt = FMT_JSON;
-        else if (strcmp(optarg, "dot") == 0)
-          fmt = FMT_DOT;
-        else {
-          cli_err("--format wants tree, json or dot, not '%s'", optarg);
-          return cli_usage(c, TRACE_USAGE);
+        for (int k = 0; k < w->nformats; k++)
+          if (strcmp(optarg, w->formats[k]) == 0) *fmt = k;
+        if (*fmt < 0) {
+          cli_err("--format wants %s, %s or %s, not '%s'", w->formats[0], w->formats[1],
+                  w->formats[2], optarg);
+          return cli_usage(c, w->usage);
         }
         break;
       case OPT_MAX_DEPTH:
         if (cli_parse_u64(optarg, &max_depth) || max_depth == 0 || max_depth > 100000) {
           cli_err("--max-depth wants a whole number from 1, not '%s'", optarg);
-          return cli_usage(c, TRACE_USAGE);
+          return cli_usage(c, w->usage);
         }
         break;
       case OPT_TOKEN_FILE:
         token_file = optarg;
         break;
       default:
-        return cli_usage(c, TRACE_USAGE);
+        return cli_usage(c, w->usage);
     }
   }
   if (c->json) {
-    if (fmt >= 0 && fmt != FMT_JSON) {
-      cli_err("--json and --format %s contradict each other", fmt == FMT_DOT ? "dot" : "tree");
-      return cli_usage(c, TRACE_USAGE);
+    if (*fmt >= 0 && *fmt != w->json_fmt) {
+      cli_err("--json and --format %s contradict each other", w->formats[*fmt]);
+      return cli_usage(c, w->usage);
     }
-    fmt = FMT_JSON;
+    *fmt = w->json_fmt;
   }
-  if (fmt < 0) fmt = FMT_TREE;
+  if (*fmt < 0) *fmt = w->default_fmt;
   if (argc - optind != 1) {
-    cli_err(optind >= argc ? "missing the identifier to trace" : "too many arguments");
-    return cli_usage(c, TRACE_USAGE);
+    cli_err("%s", optind >= argc ? w->missing : "too many arguments");
+    return cli_usage(c, w->usage);
   }
-  const char *id = argv[optind];
-  if (check_id(id)) return cli_usage(c, TRACE_USAGE);
+  *id = argv[optind];
+  if (check_id(*id)) return cli_usage(c, w->usage);
   if (use_token(c, token_file)) return CLI_FAIL;
   sy_buf q = {0};
-  const char *route = forward ? "/v1/trace/forward" : "/v1/trace/backward";
-  sy_buf_put(&q, route, strlen(route));
-  q_add(&q, "epc", id);
+  sy_buf_put(&q, w->route, strlen(w->route));
+  q_add(&q, "epc", *id);
   if (max_depth) {
     char num[32];
     snprintf(num, sizeof num, "%llu", (unsigned long long)max_depth);
@@ -741,11 +756,23 @@ static int trace_walk(cli *c, int argc, char **argv, int forward) {
     cli_err("out of memory");
     return CLI_FAIL;
   }
-  sy_http_resp r;
-  cJSON *j = NULL;
-  int rc = fmt == FMT_JSON ? cli_get(c, path, &r) : get_json(c, path, &r, &j);
+  int rc = *fmt == w->json_fmt ? cli_get(c, path, r) : get_json(c, path, r, j);
   sy_buf_free(&q);
-  if (rc) return rc;
+  return rc ? rc : WALK_FETCHED;
+}
+
+static int trace_walk(cli *c, int argc, char **argv, int forward) {
+  static const char *const formats[] = {"tree", "json", "dot"}; /* FMT_* */
+  const walk_cmd w = {forward ? "/v1/trace/forward" : "/v1/trace/backward",
+                      TRACE_HELP, TRACE_USAGE, formats, 3, FMT_JSON, FMT_TREE,
+                      "missing the identifier to trace"};
+  int fmt;
+  const char *id;
+  sy_http_resp r;
+  cJSON *j;
+  int rc = walk_fetch(c, argc, argv, &w, &fmt, &id, &r, &j);
+  if (rc != WALK_FETCHED) return rc;
+  rc = CLI_OK;
   if (fmt == FMT_JSON)
     print_body(&r);
   else if (fmt == FMT_DOT)
@@ -1083,78 +1110,16 @@ static void print_recall_text(const cJSON *j, const char *id) {
 }
 
 int cli_cmd_recall(cli *c, int argc, char **argv) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
-                                       {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-                                       CLI_COMMON_OPTIONS};
   enum { R_TEXT, R_CSV, R_JSON };
-  const char *token_file = NULL;
-  uint64_t max_depth = 0;
-  int fmt = -1, opt;
-  cli_opt_begin();
-  while ((opt = cli_getopt(c, argc, argv, ":hf:", opts)) != -1) {
-    switch (opt) {
-      case 'h':
-        return cli_help(RECALL_HELP);
-      case 'f':
-        if (strcmp(optarg, "text") == 0)
-          fmt = R_TEXT;
-        else if (strcmp(optarg, "csv") == 0)
-          fmt = R_CSV;
-        else if (strcmp(optarg, "json") == 0)
-          fmt = R_JSON;
-        else {
-          cli_err("--format wants json, csv or text, not '%s'", optarg);
-          return cli_usage(c, RECALL_USAGE);
-        }
-        break;
-      case OPT_MAX_DEPTH:
-        if (cli_parse_u64(optarg, &max_depth) || max_depth == 0 || max_depth > 100000) {
-          cli_err("--max-depth wants a whole number from 1, not '%s'", optarg);
-          return cli_usage(c, RECALL_USAGE);
-        }
-        break;
-      case OPT_TOKEN_FILE:
-        token_file = optarg;
-        break;
-      default:
-        return cli_usage(c, RECALL_USAGE);
-    }
-  }
-  if (c->json) {
-    if (fmt >= 0 && fmt != R_JSON) {
-      cli_err("--json and --format %s contradict each other", fmt == R_CSV ? "csv" : "text");
-      return cli_usage(c, RECALL_USAGE);
-    }
-    fmt = R_JSON;
-  }
-  if (fmt < 0) fmt = R_TEXT;
-  if (argc - optind != 1) {
-    cli_err(optind >= argc ? "missing the lot identifier" : "too many arguments");
-    return cli_usage(c, RECALL_USAGE);
-  }
-  const char *id = argv[optind];
-  if (check_id(id)) return cli_usage(c, RECALL_USAGE);
-  if (use_token(c, token_file)) return CLI_FAIL;
-  sy_buf q = {0};
-  sy_buf_put(&q, "/v1/recall", strlen("/v1/recall"));
-  q_add(&q, "epc", id);
-  if (max_depth) {
-    char num[32];
-    snprintf(num, sizeof num, "%llu", (unsigned long long)max_depth);
-    q_add(&q, "max_depth", num);
-  }
-  const char *path = q_str(&q);
-  if (!path) {
-    sy_buf_free(&q);
-    cli_err("out of memory");
-    return CLI_FAIL;
-  }
+  static const char *const formats[] = {"text", "csv", "json"}; /* R_* */
+  const walk_cmd w = {"/v1/recall", RECALL_HELP, RECALL_USAGE, formats, 3, R_JSON, R_TEXT,
+                      "missing the lot identifier"};
+  int fmt;
+  const char *id;
   sy_http_resp r;
-  cJSON *j = NULL;
-  int rc = fmt == R_JSON ? cli_get(c, path, &r) : get_json(c, path, &r, &j);
-  sy_buf_free(&q);
-  if (rc) return rc;
+  cJSON *j;
+  int rc = walk_fetch(c, argc, argv, &w, &fmt, &id, &r, &j);
+  if (rc != WALK_FETCHED) return rc;
   if (fmt == R_JSON)
     print_body(&r);
   else if (fmt == R_CSV)
