@@ -78,6 +78,18 @@ int cli_getopt(cli *c, int argc, char **argv, const char *shortopts, const struc
 
 /* Prints help (stdout) and returns CLI_OK. */
 int cli_help(const char *text);
+/* A command with subcommands ("member add|revoke|list"): runs the one named
+ * by argv[1] with argv + 1 (setting c->cmd to "<word> <sub>"), answers
+ * --help with help, and otherwise says what is missing or unknown and prints
+ * usage (NULL: "suyuan <word> <a|b|...> ..."). Returns the exit code. */
+typedef struct cli_sub {
+  const char *name; /* "add" */
+  const char *cmd;  /* "member add" */
+  int (*run)(cli *c, int argc, char **argv);
+} cli_sub;
+int cli_subcommand(cli *c, int argc, char **argv, const char *help, const char *usage,
+                   const cli_sub *subs, size_t n);
+
 /* Prints "usage: ..." and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const cli *c, const char *usage);
 /* "suyuan: <message>" on stderr. */

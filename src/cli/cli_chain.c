@@ -817,32 +817,15 @@ static int tx_show(cli *c, int argc, char **argv) {
   return CLI_OK;
 }
 
+static int tx_sign(cli *c, int argc, char **argv) { return tx_sign_or_submit(c, argc, argv, 0); }
+static int tx_submit(cli *c, int argc, char **argv) { return tx_sign_or_submit(c, argc, argv, 1); }
+
 int cli_cmd_tx(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(TX_HELP);
-    cli_err("tx needs a subcommand: sign, send, submit or show");
-    return cli_usage(c, "suyuan tx <sign|send|submit|show> ...");
-  }
-  const char *sub = argv[1];
-  if (strcmp(sub, "sign") == 0) {
-    c->cmd = "tx sign";
-    return tx_sign_or_submit(c, argc - 1, argv + 1, 0);
-  }
-  if (strcmp(sub, "submit") == 0) {
-    c->cmd = "tx submit";
-    return tx_sign_or_submit(c, argc - 1, argv + 1, 1);
-  }
-  if (strcmp(sub, "send") == 0) {
-    c->cmd = "tx send";
-    return tx_send(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "show") == 0) {
-    c->cmd = "tx show";
-    return tx_show(c, argc - 1, argv + 1);
-  }
-  cli_err("'tx %s' is not a command; use sign, send, submit or show", sub);
-  return cli_usage(c, "suyuan tx <sign|send|submit|show> ...");
+  static const cli_sub subs[] = {{"sign", "tx sign", tx_sign},
+                                 {"send", "tx send", tx_send},
+                                 {"submit", "tx submit", tx_submit},
+                                 {"show", "tx show", tx_show}};
+  return cli_subcommand(c, argc, argv, TX_HELP, NULL, subs, 4);
 }
 
 /* ---- block show --------------------------------------------------------------------------- */

@@ -684,20 +684,7 @@ static int cluster_down(cli *c, int argc, char **argv) {
 }
 
 int cli_cmd_cluster(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(CLUSTER_HELP);
-    cli_err("cluster needs a subcommand: up or down");
-    return cli_usage(c, "suyuan cluster <up|down> ...");
-  }
-  if (strcmp(argv[1], "up") == 0) {
-    c->cmd = "cluster up";
-    return cluster_up(c, argc - 1, argv + 1);
-  }
-  if (strcmp(argv[1], "down") == 0) {
-    c->cmd = "cluster down";
-    return cluster_down(c, argc - 1, argv + 1);
-  }
-  cli_err("'cluster %s' is not a command; use up or down", argv[1]);
-  return cli_usage(c, "suyuan cluster <up|down> ...");
+  static const cli_sub subs[] = {{"up", "cluster up", cluster_up},
+                                 {"down", "cluster down", cluster_down}};
+  return cli_subcommand(c, argc, argv, CLUSTER_HELP, NULL, subs, 2);
 }

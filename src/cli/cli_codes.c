@@ -592,22 +592,10 @@ static const char CODES_HELP[] =
     "see docs/codes.md.\n";
 
 int cli_cmd_codes(cli *c, int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-    return argc < 2 ? (fputs(CODES_HELP, stderr), CLI_USAGE) : cli_help(CODES_HELP);
-  const char *sub = argv[1];
-  if (strcmp(sub, "issue") == 0)
-    c->cmd = "codes issue";
-  else if (strcmp(sub, "revoke") == 0)
-    c->cmd = "codes revoke";
-  else if (strcmp(sub, "list") == 0)
-    c->cmd = "codes list";
-  else {
-    cli_err("unknown subcommand 'codes %s' (issue, revoke, list)", sub);
-    return CLI_USAGE;
-  }
-  if (strcmp(sub, "issue") == 0) return codes_issue(c, argc - 1, argv + 1);
-  if (strcmp(sub, "revoke") == 0) return codes_revoke(c, argc - 1, argv + 1);
-  return codes_list(c, argc - 1, argv + 1);
+  static const cli_sub subs[] = {{"issue", "codes issue", codes_issue},
+                                 {"revoke", "codes revoke", codes_revoke},
+                                 {"list", "codes list", codes_list}};
+  return cli_subcommand(c, argc, argv, CODES_HELP, NULL, subs, 3);
 }
 
 /* ---- alerts ----------------------------------------------------------------------- */
@@ -798,16 +786,7 @@ static int org_show(cli *c, int argc, char **argv) {
 }
 
 int cli_cmd_org(cli *c, int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-    return argc < 2 ? (fputs(ORG_HELP, stderr), CLI_USAGE) : cli_help(ORG_HELP);
-  if (strcmp(argv[1], "contact") == 0) {
-    c->cmd = "org contact";
-    return org_contact(c, argc - 1, argv + 1);
-  }
-  if (strcmp(argv[1], "show") == 0) {
-    c->cmd = "org show";
-    return org_show(c, argc - 1, argv + 1);
-  }
-  cli_err("unknown subcommand 'org %s' (contact, show)", argv[1]);
-  return CLI_USAGE;
+  static const cli_sub subs[] = {{"contact", "org contact", org_contact},
+                                 {"show", "org show", org_show}};
+  return cli_subcommand(c, argc, argv, ORG_HELP, NULL, subs, 2);
 }

@@ -355,34 +355,15 @@ static int cmd_rfid(cli *c, int argc, char **argv) {
   return print_tag(c, &t);
 }
 
+static int cmd_dl(cli *c, int argc, char **argv) { return cmd_one(c, argc, argv, 'd'); }
+static int cmd_urn(cli *c, int argc, char **argv) { return cmd_one(c, argc, argv, 'u'); }
+static int cmd_element(cli *c, int argc, char **argv) { return cmd_one(c, argc, argv, 'e'); }
+
 int cli_cmd_id(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(ID_HELP);
-    cli_err("id needs a subcommand: parse, dl, urn, element or rfid");
-    return cli_usage(c, ID_USAGE);
-  }
-  const char *sub = argv[1];
-  if (strcmp(sub, "parse") == 0) {
-    c->cmd = "id parse";
-    return cmd_parse(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "dl") == 0) {
-    c->cmd = "id dl";
-    return cmd_one(c, argc - 1, argv + 1, 'd');
-  }
-  if (strcmp(sub, "urn") == 0) {
-    c->cmd = "id urn";
-    return cmd_one(c, argc - 1, argv + 1, 'u');
-  }
-  if (strcmp(sub, "element") == 0) {
-    c->cmd = "id element";
-    return cmd_one(c, argc - 1, argv + 1, 'e');
-  }
-  if (strcmp(sub, "rfid") == 0) {
-    c->cmd = "id rfid";
-    return cmd_rfid(c, argc - 1, argv + 1);
-  }
-  cli_err("'id %s' is not a command; use parse, dl, urn, element or rfid", sub);
-  return cli_usage(c, ID_USAGE);
+  static const cli_sub subs[] = {{"parse", "id parse", cmd_parse},
+                                 {"dl", "id dl", cmd_dl},
+                                 {"urn", "id urn", cmd_urn},
+                                 {"element", "id element", cmd_element},
+                                 {"rfid", "id rfid", cmd_rfid}};
+  return cli_subcommand(c, argc, argv, ID_HELP, ID_USAGE, subs, 5);
 }

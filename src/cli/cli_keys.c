@@ -837,25 +837,8 @@ done:
 }
 
 int cli_cmd_member(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(MEMBER_HELP);
-    cli_err("member needs a subcommand: add, revoke or list");
-    return cli_usage(c, "suyuan member <add|revoke|list> ...");
-  }
-  const char *sub = argv[1];
-  if (strcmp(sub, "add") == 0) {
-    c->cmd = "member add";
-    return member_add(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "revoke") == 0) {
-    c->cmd = "member revoke";
-    return member_revoke(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "list") == 0) {
-    c->cmd = "member list";
-    return member_list(c, argc - 1, argv + 1);
-  }
-  cli_err("'member %s' is not a command; use add, revoke or list", sub);
-  return cli_usage(c, "suyuan member <add|revoke|list> ...");
+  static const cli_sub subs[] = {{"add", "member add", member_add},
+                                 {"revoke", "member revoke", member_revoke},
+                                 {"list", "member list", member_list}};
+  return cli_subcommand(c, argc, argv, MEMBER_HELP, NULL, subs, 3);
 }

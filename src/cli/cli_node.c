@@ -319,25 +319,8 @@ done:
 }
 
 int cli_cmd_node(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(NODE_HELP);
-    cli_err("node needs a subcommand: add, remove or list");
-    return cli_usage(c, "suyuan node <add|remove|list> ...");
-  }
-  const char *sub = argv[1];
-  if (strcmp(sub, "add") == 0) {
-    c->cmd = "node add";
-    return node_add(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "remove") == 0) {
-    c->cmd = "node remove";
-    return node_remove(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "list") == 0) {
-    c->cmd = "node list";
-    return node_list(c, argc - 1, argv + 1);
-  }
-  cli_err("'node %s' is not a command; use add, remove or list", sub);
-  return cli_usage(c, "suyuan node <add|remove|list> ...");
+  static const cli_sub subs[] = {{"add", "node add", node_add},
+                                 {"remove", "node remove", node_remove},
+                                 {"list", "node list", node_list}};
+  return cli_subcommand(c, argc, argv, NODE_HELP, NULL, subs, 3);
 }

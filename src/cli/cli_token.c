@@ -770,25 +770,8 @@ undo_lock:
 }
 
 int cli_cmd_token(cli *c, int argc, char **argv) {
-  if (argc < 2 || argv[1][0] == '-') {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-      return cli_help(TOKEN_HELP);
-    cli_err("token needs a subcommand: create, list or revoke");
-    return cli_usage(c, TOKEN_USAGE);
-  }
-  const char *sub = argv[1];
-  if (strcmp(sub, "create") == 0) {
-    c->cmd = "token create";
-    return token_create(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "list") == 0) {
-    c->cmd = "token list";
-    return token_list(c, argc - 1, argv + 1);
-  }
-  if (strcmp(sub, "revoke") == 0) {
-    c->cmd = "token revoke";
-    return token_revoke(c, argc - 1, argv + 1);
-  }
-  cli_err("'token %s' is not a command; use create, list or revoke", sub);
-  return cli_usage(c, TOKEN_USAGE);
+  static const cli_sub subs[] = {{"create", "token create", token_create},
+                                 {"list", "token list", token_list},
+                                 {"revoke", "token revoke", token_revoke}};
+  return cli_subcommand(c, argc, argv, TOKEN_HELP, TOKEN_USAGE, subs, 3);
 }

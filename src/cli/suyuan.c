@@ -126,6 +126,35 @@ int cli_usage(const cli *c, const char *usage) {
   return CLI_USAGE;
 }
 
+int cli_subcommand(cli *c, int argc, char **argv, const char *help, const char *usage,
+                   const cli_sub *subs, size_t n) {
+  char names[256] = "", bars[256] = "", fallback[320];
+  for (size_t i = 0; i < n; i++) { /* "a, b or c" and "a|b|c" */
+    size_t l = strlen(names), m = strlen(bars);
+    snprintf(names + l, sizeof names - l, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+             subs[i].name);
+    snprintf(bars + m, sizeof bars - m, "%s%s", i ? "|" : "", subs[i].name);
+  }
+  if (!usage) {
+    snprintf(fallback, sizeof fallback, "suyuan %s <%s> ...", argv[0], bars);
+    usage = fallback;
+  }
+  if (argc < 2 || argv[1][0] == '-') {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+      return cli_help(help);
+    cli_err("%s needs a subcommand: %s", argv[0], names);
+    return cli_usage(c, usage);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(argv[1], subs[i].name) == 0) {
+      c->cmd = subs[i].cmd;
+      return subs[i].run(c, argc - 1, argv + 1);
+    }
+  }
+  cli_err("'%s %s' is not a command; use %s", argv[0], argv[1], names);
+  return cli_usage(c, usage);
+}
+
 /* ---- options ------------------------------------------------------------------- */
 
 /* Accepts "host:port", "http://host:port/" and "https://…". */
