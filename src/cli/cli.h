@@ -55,6 +55,9 @@ enum {
   CLI_OPT_JSON,
   CLI_OPT_TIMEOUT,
   CLI_OPT_PASSFILE,
+  CLI_OPT_NO_WAIT, /* --no-wait, --chain, --nonce of the registry commands (cli_tx_opt) */
+  CLI_OPT_CHAIN,
+  CLI_OPT_NONCE,
   CLI_OPT_FIRST_LOCAL /* commands number their long-only options from here */
 };
 
@@ -149,6 +152,26 @@ int cli_send_tx(cli *c, const uint8_t *raw, size_t len, int wait);
 /* Resolves the chain id (o->chain or the node's), then loads keyfile
  * (asking for its passphrase), signs and sends: cli_send_tx's codes. */
 int cli_submit_tx(cli *c, const char *keyfile, const cli_tx_opts *o, int wait);
+
+/* The options member add|revoke and node add|remove share: --no-wait, and
+ * --chain and --nonce (for tests and offline tooling, like tx sign's).
+ * Returns 1 when opt was one of them, 0 when not, -1 after saying what is
+ * wrong with its value. */
+int cli_tx_opt(int opt, cli_tx_opts *o, int *wait);
+
+/* The public key of a registry entry, from a keystore file (no passphrase
+ * needed) or in hex, into pk_hex (lower case) and pk[*pk_len]; *suite is the
+ * key's suite (NULL when a hex key's cannot be told). A hex key's length is checked
+ * against the suite of admin_keyfile when it can be read. Returns CLI_OK,
+ * CLI_FAIL (the keystore cannot be read) or CLI_USAGE (bad hex), having said
+ * why. */
+int cli_public_key_arg(const char *keystore, const char *hex, const char *admin_keyfile,
+                       char pk_hex[2 * SY_PK_MAX + 1], const sy_suite **suite,
+                       uint8_t pk[SY_PK_MAX], size_t *pk_len);
+/* 1 when s is hex of even length (of exactly want characters unless 0). */
+int cli_is_hex(const char *s, size_t want);
+/* Lower-cases the hex letters of s. */
+void cli_hex_lower(char *s);
 
 /* Reads --payload / --payload-file (exactly one must be given) and checks it
  * is JSON; *out transferred (free()). Returns CLI_OK, CLI_USAGE or CLI_FAIL. */

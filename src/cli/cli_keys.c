@@ -23,9 +23,6 @@ enum {
   OPT_LISTEN,
   OPT_MEMBER_KEY,
   OPT_PUBLIC_KEY,
-  OPT_NO_WAIT,
-  OPT_CHAIN,
-  OPT_NONCE,
 };
 
 /* ---- keys ------------------------------------------------------------------------ */
@@ -545,21 +542,19 @@ static const char MEMBER_LIST_HELP[] =
     "\n"
     "  -o, --org ID   only this organisation's members\n";
 
-/* The common tail of add and revoke: --chain and --nonce are for tests and
- * offline tooling, like tx sign's. */
-static int parse_tx_common(cli *c, int opt, cli_tx_opts *o, int *wait) {
+int cli_tx_opt(int opt, cli_tx_opts *o, int *wait) {
   switch (opt) {
-    case OPT_NO_WAIT:
+    case CLI_OPT_NO_WAIT:
       *wait = 0;
       return 1;
-    case OPT_CHAIN:
+    case CLI_OPT_CHAIN:
       if (!*optarg || strlen(optarg) > SY_CHAIN_ID_MAX) {
         cli_err("--chain wants 1 to %d bytes", SY_CHAIN_ID_MAX);
         return -1;
       }
       o->chain = optarg;
       return 1;
-    case OPT_NONCE:
+    case CLI_OPT_NONCE:
       if (cli_parse_u64(optarg, &o->nonce)) {
         cli_err("--nonce wants an unsigned 64-bit decimal number, not '%s'", optarg);
         return -1;
@@ -570,9 +565,9 @@ static int parse_tx_common(cli *c, int opt, cli_tx_opts *o, int *wait) {
   return 0;
 }
 
-static int is_hex_string(const char *s) {
+int cli_is_hex(const char *s, size_t want) {
   size_t n = strlen(s);
-  if (n == 0 || n % 2) return 0;
+  if (n == 0 || n % 2 || (want && n != want)) return 0;
   for (size_t i = 0; i < n; i++)
     if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
           (s[i] >= 'A' && s[i] <= 'F')))
@@ -580,9 +575,44 @@ static int is_hex_string(const char *s) {
   return 1;
 }
 
-static void lower(char *s) {
+void cli_hex_lower(char *s) {
   for (; *s; s++)
     if (*s >= 'A' && *s <= 'F') *s = (char)(*s - 'A' + 'a');
+}
+
+int cli_public_key_arg(const char *keystore, const char *hex, const char *admin_keyfile,
+                       char pk_hex[2 * SY_PK_MAX + 1], const sy_suite **suite,
+                       uint8_t pk[SY_PK_MAX], size_t *pk_len) {
+  *suite = NULL;
+  *pk_len = 0;
+  if (keystore) {
+    int err = sy_keystore_public(keystore, suite, pk, pk_len);
+    if (err) {
+      cli_err("cannot read the public key from %s: %s", keystore,
+              err == SY_ENOTFOUND ? "no such file" : sy_strerror(err));
+      return CLI_FAIL;
+    }
+    sy_hex_encode(pk_hex, pk, *pk_len);
+    return CLI_OK;
+  }
+  if (!cli_is_hex(hex, 0) || strlen(hex) > 2 * SY_PK_MAX) {
+    cli_err("--public-key wants the key in hex");
+    return CLI_USAGE;
+  }
+  snprintf(pk_hex, 2 * SY_PK_MAX + 1, "%s", hex);
+  cli_hex_lower(pk_hex);
+  *pk_len = strlen(pk_hex) / 2;
+  sy_hex_decode(pk, *pk_len, pk_hex, 2 * *pk_len);
+  /* The chain's suite is the admin key's. */
+  uint8_t apk[SY_PK_MAX];
+  size_t apk_len;
+  if (sy_keystore_public(admin_keyfile, suite, apk, &apk_len) == SY_OK &&
+      *pk_len != (*suite)->pk_len) {
+    cli_err("--public-key: a %s public key is %zu bytes, not %zu", (*suite)->name,
+            (*suite)->pk_len, *pk_len);
+    return CLI_USAGE;
+  }
+  return CLI_OK;
 }
 
 static int member_add(cli *c, int argc, char **argv) {
@@ -592,9 +622,9 @@ static int member_add(cli *c, int argc, char **argv) {
                                        {"public-key", required_argument, NULL, OPT_PUBLIC_KEY},
                                        {"roles", required_argument, NULL, 'r'},
                                        {"name", required_argument, NULL, 'n'},
-                                       {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-                                       {"chain", required_argument, NULL, OPT_CHAIN},
-                                       {"nonce", required_argument, NULL, OPT_NONCE},
+                                       {"no-wait", no_argument, NULL, CLI_OPT_NO_WAIT},
+                                       {"chain", required_argument, NULL, CLI_OPT_CHAIN},
+                                       {"nonce", required_argument, NULL, CLI_OPT_NONCE},
                                        CLI_COMMON_OPTIONS};
   const char *keyfile = NULL, *org = NULL, *member_key = NULL, *public_hex = NULL;
   const char *roles = NULL, *name = NULL;
@@ -602,7 +632,7 @@ static int member_add(cli *c, int argc, char **argv) {
   int wait = 1, opt, r;
   cli_opt_begin();
   while ((opt = cli_getopt(c, argc, argv, ":hk:o:m:r:n:", opts)) != -1) {
-    if ((r = parse_tx_common(c, opt, &o, &wait)) < 0) return cli_usage(c, MEMBER_ADD_USAGE);
+    if ((r = cli_tx_opt(opt, &o, &wait)) < 0) return cli_usage(c, MEMBER_ADD_USAGE);
     if (r) continue;
     switch (opt) {
       case 'h':
@@ -651,35 +681,11 @@ static int member_add(cli *c, int argc, char **argv) {
   }
 
   char pk_hex[2 * SY_PK_MAX + 1];
-  const sy_suite *suite = NULL;
+  const sy_suite *suite;
   uint8_t pk[SY_PK_MAX];
-  size_t pk_len = 0;
-  if (member_key) {
-    int err = sy_keystore_public(member_key, &suite, pk, &pk_len);
-    if (err) {
-      cli_err("cannot read the public key from %s: %s", member_key,
-              err == SY_ENOTFOUND ? "no such file" : sy_strerror(err));
-      return CLI_FAIL;
-    }
-    sy_hex_encode(pk_hex, pk, pk_len);
-  } else {
-    if (!is_hex_string(public_hex) || strlen(public_hex) > 2 * SY_PK_MAX) {
-      cli_err("--public-key wants the key in hex");
-      return cli_usage(c, MEMBER_ADD_USAGE);
-    }
-    snprintf(pk_hex, sizeof pk_hex, "%s", public_hex);
-    lower(pk_hex);
-    pk_len = strlen(pk_hex) / 2;
-    sy_hex_decode(pk, pk_len, pk_hex, 2 * pk_len);
-    /* The chain's suite is the admin key's. */
-    uint8_t apk[SY_PK_MAX];
-    size_t apk_len;
-    if (sy_keystore_public(keyfile, &suite, apk, &apk_len) == SY_OK && pk_len != suite->pk_len) {
-      cli_err("--public-key: a %s public key is %zu bytes, not %zu", suite->name, suite->pk_len,
-              pk_len);
-      return cli_usage(c, MEMBER_ADD_USAGE);
-    }
-  }
+  size_t pk_len;
+  int prc = cli_public_key_arg(member_key, public_hex, keyfile, pk_hex, &suite, pk, &pk_len);
+  if (prc != CLI_OK) return prc == CLI_USAGE ? cli_usage(c, MEMBER_ADD_USAGE) : prc;
 
   cJSON *p = cJSON_CreateObject(), *arr;
   cJSON_AddStringToObject(p, "org", org);
@@ -713,16 +719,16 @@ static int member_add(cli *c, int argc, char **argv) {
 
 static int member_revoke(cli *c, int argc, char **argv) {
   static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                       {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-                                       {"chain", required_argument, NULL, OPT_CHAIN},
-                                       {"nonce", required_argument, NULL, OPT_NONCE},
+                                       {"no-wait", no_argument, NULL, CLI_OPT_NO_WAIT},
+                                       {"chain", required_argument, NULL, CLI_OPT_CHAIN},
+                                       {"nonce", required_argument, NULL, CLI_OPT_NONCE},
                                        CLI_COMMON_OPTIONS};
   const char *keyfile = NULL;
   cli_tx_opts o = {.type = SY_TX_MEMBER_REVOKE};
   int wait = 1, opt, r;
   cli_opt_begin();
   while ((opt = cli_getopt(c, argc, argv, ":hk:", opts)) != -1) {
-    if ((r = parse_tx_common(c, opt, &o, &wait)) < 0) return cli_usage(c, MEMBER_REVOKE_USAGE);
+    if ((r = cli_tx_opt(opt, &o, &wait)) < 0) return cli_usage(c, MEMBER_REVOKE_USAGE);
     if (r) continue;
     switch (opt) {
       case 'h':
@@ -741,12 +747,12 @@ static int member_revoke(cli *c, int argc, char **argv) {
     return cli_usage(c, MEMBER_REVOKE_USAGE);
   }
   char id[2 * SY_KEYID_LEN + 1];
-  if (strlen(argv[optind]) != 2 * SY_KEYID_LEN || !is_hex_string(argv[optind])) {
+  if (!cli_is_hex(argv[optind], 2 * SY_KEYID_LEN)) {
     cli_err("'%s' is not a key id (%d hex characters)", argv[optind], 2 * SY_KEYID_LEN);
     return cli_usage(c, MEMBER_REVOKE_USAGE);
   }
   snprintf(id, sizeof id, "%s", argv[optind]);
-  lower(id);
+  cli_hex_lower(id);
   char payload[64 + 2 * SY_KEYID_LEN];
   snprintf(payload, sizeof payload, "{\"key_id\":\"%s\"}", id);
   o.payload = (const uint8_t *)payload;

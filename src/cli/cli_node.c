@@ -17,9 +17,6 @@ enum {
   OPT_NODE_KEY = CLI_OPT_FIRST_LOCAL,
   OPT_PUBLIC_KEY,
   OPT_ADDRESS,
-  OPT_NO_WAIT,
-  OPT_CHAIN,
-  OPT_NONCE,
 };
 
 static const char NODE_ADD_USAGE[] =
@@ -62,60 +59,22 @@ static const char NODE_LIST_HELP[] =
     "\n"
     "Lists the registered nodes: key id, organisation, address, status.\n";
 
-static int is_hex(const char *s, size_t want) {
-  size_t n = strlen(s);
-  if (n == 0 || n % 2 || (want && n != want)) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-          (s[i] >= 'A' && s[i] <= 'F')))
-      return 0;
-  return 1;
-}
-
-static void lower(char *s) {
-  for (; *s; s++)
-    if (*s >= 'A' && *s <= 'F') *s = (char)(*s - 'A' + 'a');
-}
-
-static int parse_common(int opt, cli_tx_opts *o, int *wait) {
-  switch (opt) {
-    case OPT_NO_WAIT:
-      *wait = 0;
-      return 1;
-    case OPT_CHAIN:
-      if (!*optarg || strlen(optarg) > SY_CHAIN_ID_MAX) {
-        cli_err("--chain wants 1 to %d bytes", SY_CHAIN_ID_MAX);
-        return -1;
-      }
-      o->chain = optarg;
-      return 1;
-    case OPT_NONCE:
-      if (cli_parse_u64(optarg, &o->nonce)) {
-        cli_err("--nonce wants an unsigned 64-bit decimal number, not '%s'", optarg);
-        return -1;
-      }
-      o->have_nonce = 1;
-      return 1;
-  }
-  return 0;
-}
-
 static int node_add(cli *c, int argc, char **argv) {
   static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
                                        {"org", required_argument, NULL, 'o'},
                                        {"node-key", required_argument, NULL, OPT_NODE_KEY},
                                        {"public-key", required_argument, NULL, OPT_PUBLIC_KEY},
                                        {"address", required_argument, NULL, OPT_ADDRESS},
-                                       {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-                                       {"chain", required_argument, NULL, OPT_CHAIN},
-                                       {"nonce", required_argument, NULL, OPT_NONCE},
+                                       {"no-wait", no_argument, NULL, CLI_OPT_NO_WAIT},
+                                       {"chain", required_argument, NULL, CLI_OPT_CHAIN},
+                                       {"nonce", required_argument, NULL, CLI_OPT_NONCE},
                                        CLI_COMMON_OPTIONS};
   const char *keyfile = NULL, *org = NULL, *node_key = NULL, *public_hex = NULL, *address = NULL;
   cli_tx_opts o = {.type = SY_TX_NODE_ADD};
   int wait = 1, opt, r;
   cli_opt_begin();
   while ((opt = cli_getopt(c, argc, argv, ":hk:o:", opts)) != -1) {
-    if ((r = parse_common(opt, &o, &wait)) < 0) return cli_usage(c, NODE_ADD_USAGE);
+    if ((r = cli_tx_opt(opt, &o, &wait)) < 0) return cli_usage(c, NODE_ADD_USAGE);
     if (r) continue;
     switch (opt) {
       case 'h':
@@ -161,34 +120,11 @@ static int node_add(cli *c, int argc, char **argv) {
     return cli_usage(c, NODE_ADD_USAGE);
   }
   char pk_hex[2 * SY_PK_MAX + 1];
-  const sy_suite *suite = NULL;
+  const sy_suite *suite;
   uint8_t pk[SY_PK_MAX];
-  size_t pk_len = 0;
-  if (node_key) {
-    int err = sy_keystore_public(node_key, &suite, pk, &pk_len);
-    if (err) {
-      cli_err("cannot read the public key from %s: %s", node_key,
-              err == SY_ENOTFOUND ? "no such file" : sy_strerror(err));
-      return CLI_FAIL;
-    }
-    sy_hex_encode(pk_hex, pk, pk_len);
-  } else {
-    if (!is_hex(public_hex, 0) || strlen(public_hex) > 2 * SY_PK_MAX) {
-      cli_err("--public-key wants the key in hex");
-      return cli_usage(c, NODE_ADD_USAGE);
-    }
-    snprintf(pk_hex, sizeof pk_hex, "%s", public_hex);
-    lower(pk_hex);
-    pk_len = strlen(pk_hex) / 2;
-    sy_hex_decode(pk, pk_len, pk_hex, 2 * pk_len);
-    uint8_t apk[SY_PK_MAX];
-    size_t apk_len;
-    if (sy_keystore_public(keyfile, &suite, apk, &apk_len) == SY_OK && pk_len != suite->pk_len) {
-      cli_err("--public-key: a %s public key is %zu bytes, not %zu", suite->name, suite->pk_len,
-              pk_len);
-      return cli_usage(c, NODE_ADD_USAGE);
-    }
-  }
+  size_t pk_len;
+  int prc = cli_public_key_arg(node_key, public_hex, keyfile, pk_hex, &suite, pk, &pk_len);
+  if (prc != CLI_OK) return prc == CLI_USAGE ? cli_usage(c, NODE_ADD_USAGE) : prc;
   cJSON *p = cJSON_CreateObject();
   if (!p) {
     cli_err("out of memory");
@@ -219,16 +155,16 @@ static int node_add(cli *c, int argc, char **argv) {
 
 static int node_remove(cli *c, int argc, char **argv) {
   static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                       {"no-wait", no_argument, NULL, OPT_NO_WAIT},
-                                       {"chain", required_argument, NULL, OPT_CHAIN},
-                                       {"nonce", required_argument, NULL, OPT_NONCE},
+                                       {"no-wait", no_argument, NULL, CLI_OPT_NO_WAIT},
+                                       {"chain", required_argument, NULL, CLI_OPT_CHAIN},
+                                       {"nonce", required_argument, NULL, CLI_OPT_NONCE},
                                        CLI_COMMON_OPTIONS};
   const char *keyfile = NULL;
   cli_tx_opts o = {.type = SY_TX_NODE_REMOVE};
   int wait = 1, opt, r;
   cli_opt_begin();
   while ((opt = cli_getopt(c, argc, argv, ":hk:", opts)) != -1) {
-    if ((r = parse_common(opt, &o, &wait)) < 0) return cli_usage(c, NODE_REMOVE_USAGE);
+    if ((r = cli_tx_opt(opt, &o, &wait)) < 0) return cli_usage(c, NODE_REMOVE_USAGE);
     if (r) continue;
     switch (opt) {
       case 'h':
@@ -246,13 +182,13 @@ static int node_remove(cli *c, int argc, char **argv) {
                              : "too many arguments");
     return cli_usage(c, NODE_REMOVE_USAGE);
   }
-  if (!is_hex(argv[optind], 2 * SY_KEYID_LEN)) {
+  if (!cli_is_hex(argv[optind], 2 * SY_KEYID_LEN)) {
     cli_err("'%s' is not a key id (%d hex characters)", argv[optind], 2 * SY_KEYID_LEN);
     return cli_usage(c, NODE_REMOVE_USAGE);
   }
   char id[2 * SY_KEYID_LEN + 1];
   snprintf(id, sizeof id, "%s", argv[optind]);
-  lower(id);
+  cli_hex_lower(id);
   char payload[64 + 2 * SY_KEYID_LEN];
   snprintf(payload, sizeof payload, "{\"key_id\":\"%s\"}", id);
   o.payload = (const uint8_t *)payload;
