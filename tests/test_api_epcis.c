@@ -22,42 +22,7 @@
 
 /* ---- a fake request ---------------------------------------------------------------- */
 
-typedef struct kv {
-  const char *k, *v;
-} kv;
-
-typedef struct fake {
-  const kv *q; /* NULL-terminated */
-  const kv *h;
-} fake;
-
-static int f_query(void *ctx, const char *key, const char **val, size_t *len) {
-  fake *f = ctx;
-  for (const kv *p = f->q; p && p->k; p++)
-    if (!strcmp(p->k, key)) {
-      *val = p->v;
-      *len = p->v ? strlen(p->v) : 0;
-      return 1;
-    }
-  return 0;
-}
-
-static int f_each(void *ctx, int (*fn)(void *, const char *, size_t, const char *, size_t),
-                  void *arg) {
-  fake *f = ctx;
-  for (const kv *p = f->q; p && p->k; p++) {
-    int rc = fn(arg, p->k, strlen(p->k), p->v, p->v ? strlen(p->v) : 0);
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-static const char *f_header(void *ctx, const char *name) {
-  fake *f = ctx;
-  for (const kv *p = f->h; p && p->k; p++)
-    if (!strcasecmp(p->k, name)) return p->v;
-  return NULL;
-}
+#include "api_fake.h"
 
 static sy_api_req mkreq(fake *f, const char *method, const char *path, const char *body) {
   sy_api_req rq = {.method = method,
