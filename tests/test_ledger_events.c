@@ -1,6 +1,7 @@
 /* EPCIS capture on the ledger, queries, lineage walks and recall state
  * (SPEC I1-I3, I5, I6, D1, Annex A). Real SQLite file; the supply chain of
  * Annex A: material lot -> processing -> inspection -> packing -> shipping. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,35 @@ int main(void) {
   if (pg.n == 2) CHECK_EQ(pg.events[1].event_index, 1);
   sy_event_page_free(&pg);
   sy_ledger_close(l);
+
+  /* A ledger made before events_hash_own (a full index on hash_id): the
+   * writer's open drops the old index, and an event filed under its own
+   * eventID is still found by its hash. */
+  sqlite3 *raw = NULL;
+  CHECK_EQ(sqlite3_open(path, &raw), SQLITE_OK);
+  CHECK_EQ(sqlite3_exec(raw,
+                        "DROP INDEX events_hash_own;"
+                        "CREATE INDEX events_hash ON events(hash_id);",
+                        NULL, NULL, NULL),
+           SQLITE_OK);
+  sqlite3_close(raw);
+  CHECK_EQ(sy_ledger_open(&l, &o, err, sizeof err), SY_OK);
+  CHECK_EQ(sy_ledger_get_event(l, hid, &ev), SY_OK);
+  CHECK(ev.event_id && !strcmp(ev.event_id, "urn:uuid:6a3f3c9e-5d21-4a52-9f7e-0d1c6b9a1f00"));
+  sy_event_free(&ev);
+  sy_ledger_close(l);
+  CHECK_EQ(sqlite3_open(path, &raw), SQLITE_OK);
+  sqlite3_stmt *ix = NULL;
+  CHECK_EQ(sqlite3_prepare_v2(raw,
+                              "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema "
+                              "WHERE type='index' AND name LIKE 'events_hash%' ORDER BY name)",
+                              -1, &ix, NULL),
+           SQLITE_OK);
+  CHECK_EQ(sqlite3_step(ix), SQLITE_ROW);
+  const char *names = (const char *)sqlite3_column_text(ix, 0);
+  CHECK(names && !strcmp(names, "events_hash_own"));
+  sqlite3_finalize(ix);
+  sqlite3_close(raw);
 
   /* verify replays the captures and compares the event indexes too. */
   sy_verify_report vr;

@@ -688,7 +688,8 @@ int sy_ledger_get_event(sy_ledger *l, const char *event_id, sy_event *out) {
   sqlite3_stmt *st = NULL;
   int rc = SY_ENOTFOUND;
   if (sqlite3_prepare_v2(r->db,
-                         "SELECT " EVENT_COLS " FROM events e WHERE e.event_id=?1 OR e.hash_id=?1 "
+                         "SELECT " EVENT_COLS " FROM events e WHERE e.event_id=?1 OR "
+                         "(e.hash_id=?1 AND e.hash_id<>e.event_id) "
                          "ORDER BY e.seq LIMIT 1",
                          -1, &st, NULL) != SQLITE_OK) {
     rc = SY_ESTORAGE;

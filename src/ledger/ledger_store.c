@@ -45,7 +45,12 @@ static const char SCHEMA[] =
     "  signer BLOB NOT NULL, data_class TEXT NOT NULL, json TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_time ON events(event_time, seq);"
     "CREATE INDEX IF NOT EXISTS events_rtime ON events(record_time, seq);"
-    "CREATE INDEX IF NOT EXISTS events_hash ON events(hash_id);"
+    /* Only events filed under an eventID of their own need a second key:
+     * without one, event_id is the hash and events(event_id) finds it.
+     * A full index on hash_id doubled the random-key inserts per event
+     * (docs/benchmarks.md, 2026-11-26 bulk capture); ledgers made before
+     * it lose that index in migrate_writer(). */
+    "CREATE INDEX IF NOT EXISTS events_hash_own ON events(hash_id) WHERE hash_id<>event_id;"
     "CREATE INDEX IF NOT EXISTS events_tx ON events(tx_id);"
     "CREATE INDEX IF NOT EXISTS events_step ON events(biz_step);"
     "CREATE INDEX IF NOT EXISTS events_loc ON events(biz_location);"
@@ -60,7 +65,9 @@ static const char SCHEMA[] =
     "  gtin TEXT NOT NULL, lot TEXT NOT NULL, serial TEXT NOT NULL, height INTEGER NOT NULL,"
     "  revoked_height INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS codes_item ON codes(gtin, lot, serial);"
-    "CREATE INDEX IF NOT EXISTS codes_org ON codes(org, gtin, lot);";
+    "CREATE INDEX IF NOT EXISTS codes_org ON codes(org, gtin, lot);"
+    /* migration: the full hash_id index of ledgers before events_hash_own */
+    "DROP INDEX IF EXISTS events_hash;";
 
 static _Thread_local int t_json_oom;
 static void *json_malloc(size_t n) {
@@ -492,7 +499,13 @@ int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t e
      * so an acknowledged block survives power loss (SPEC M6). */
     if ((rc = exec(l, db, memory ? "PRAGMA journal_mode=MEMORY;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) ||
-        (rc = exec(l, db, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;")) ||
+        /* A block of bulk capture dirties thousands of index pages; with
+         * SQLite's default checkpoint every 1,000 WAL pages nearly every
+         * block commit was followed by a checkpoint writing them again.
+         * 8,192 pages (32 MiB) lets a hot page reach the file once for
+         * several blocks (docs/benchmarks.md, 2026-11-26 bulk capture). */
+        (rc = exec(l, db, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+                          "PRAGMA wal_autocheckpoint=8192;")) ||
         (rc = exec(l, db, SCHEMA)) || (rc = prepare_writer(l)))
       goto fail;
   }
