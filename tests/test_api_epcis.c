@@ -363,6 +363,20 @@ static void test_handlers(void) {
   CHECK(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "detail")),
                "event 0, epcisBody.eventList[0].action") != NULL);
   cJSON_Delete(j);
+  /* An extension event type on a chain whose genesis does not turn on
+   * epcis_extension_events: refused before signing, naming its type. */
+  route(r, &rs, "POST", "/events",
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\","
+        "{\"example\":\"https://example.org/epcis\"}],\"type\":\"example:CustomEvent\","
+        "\"eventTime\":\"2026-11-20T08:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\"}",
+        noq, auth);
+  CHECK_EQ(rs.status, 400);
+  j = body_json(&rs);
+  e0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "errors"), 0);
+  CHECK(e0 && !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e0, "field")), "type"));
+  CHECK(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "detail")),
+               "epcis_extension_events") != NULL);
+  cJSON_Delete(j);
   /* hostile bodies */
   const char *bodies[] = {
       "", "{", "{} {}", "[1]", "{\"type\":\"EPCISDocument\"}", "{\"a\":\"\\u0000\"}", "\xff\xfe"};

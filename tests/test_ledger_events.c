@@ -81,6 +81,85 @@ static const char *ship =
     "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\",\"disposition\":\"in_progress\",\"epcList\":[\"" PALLET "\"],"
     "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:4012345.00011.0\"}}" DOC_TAIL;
 
+#define CUSTOM_CTX "\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"," \
+  "{\"example\":\"https://example.org/epcis\"}]"
+static const char *custom = /* the schema's test/Extended-Event.json */
+    "{" CUSTOM_CTX ",\"type\":\"example:CustomEvent\",\"eventTime\":\"2005-04-03T20:33:31.116000-06:00\","
+    "\"eventTimeZoneOffset\":\"-06:00\"}";
+static const char *custom_doc =
+    "{" CUSTOM_CTX ",\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+    "\"creationDate\":\"2026-11-20T08:00:00Z\",\"epcisBody\":{\"eventList\":["
+    "{\"type\":\"example:CustomEvent\",\"eventTime\":\"2026-11-20T08:00:00Z\","
+    "\"eventTimeZoneOffset\":\"+00:00\",\"example:reading\":7},"
+    "{\"type\":\"ObjectEvent\",\"eventTime\":\"2026-11-20T08:00:01Z\",\"eventTimeZoneOffset\":\"+00:00\","
+    "\"action\":\"OBSERVE\",\"epcList\":[\"" SERIAL2 "\"]}]}}";
+
+/* Genesis feature epcis_extension_events (docs/format.md#genesis): from its
+ * height on, extension event types are recorded; before it they are
+ * invalid, so a chain's history means the same to every node. */
+static void extension_events(const char *dir) {
+  char g2[2300], err[256], path2[600];
+  const char *cut = strstr(genesis, "\"orgs\"");
+  CHECK(cut != NULL);
+  if (!cut) return;
+  snprintf(g2, sizeof g2, "%.*s\"features\":{\"epcis_extension_events\":4},%s",
+           (int)(cut - genesis), genesis, cut);
+  snprintf(path2, sizeof path2, "%s/ext.db", dir);
+  sy_ledger *l = NULL;
+  sy_ledger_opts o = {.path = path2, .genesis = (const uint8_t *)g2, .genesis_len = strlen(g2),
+                      .node_key = node};
+  CHECK_EQ(sy_ledger_open(&l, &o, err, sizeof err), SY_OK);
+  if (!l) return;
+  char p[512], a[65];
+  pkhex(rec, a);
+  snprintf(p, sizeof p, "{\"org\":\"tea\",\"public_key\":\"%s\",\"roles\":[\"recorder\"]}", a);
+  uint64_t ts = 1763800000000;
+  CHECK_EQ(submit(l, admin, SY_TX_MEMBER_ADD, 1, p, ts++), SY_R_VALID);        /* height 1 */
+  CHECK_EQ(sy_ledger_records_extension_events(l), 0);                          /* next: 2 */
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 1, custom, ts++), SY_R_INVALID_EPCIS); /* 2 */
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 2, custom_doc, ts++), SY_R_INVALID_EPCIS); /* 3 */
+  CHECK_EQ(sy_ledger_records_extension_events(l), 1);                          /* next: 4 */
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 3, custom, ts++), SY_R_VALID);  /* height 4 */
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 4, custom_doc, ts++), SY_R_VALID);
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 5, custom, ts++), SY_R_DUPLICATE_EVENT);
+  sy_event_query q;
+  sy_event_query_init(&q);
+  q.event_types = "example:CustomEvent";
+  sy_event_page pg;
+  CHECK_EQ(sy_ledger_query_events(l, &q, &pg, err, sizeof err), SY_OK);
+  CHECK_EQ(pg.n, 2);
+  if (pg.n == 2) {
+    CHECK(!strcmp(pg.events[0].type, "example:CustomEvent"));
+    CHECK(strstr(pg.events[1].json, "\"example:reading\":7") != NULL);
+    CHECK(!strncmp(pg.events[0].event_id, "ni:///sha-256;", 14));
+  }
+  sy_event_page_free(&pg);
+  sy_ledger_close(l);
+  /* Reopened, the rule comes from block 0 again; verify replays it. */
+  o.genesis = NULL, o.genesis_len = 0;
+  CHECK_EQ(sy_ledger_open(&l, &o, err, sizeof err), SY_OK);
+  if (l) CHECK_EQ(sy_ledger_records_extension_events(l), 1);
+  sy_ledger_close(l);
+  sy_verify_report vr;
+  CHECK_EQ(sy_ledger_verify(path2, &vr, NULL, NULL), SY_OK);
+  CHECK_EQ(vr.ok, 1);
+
+  /* A feature this node does not know, or no height: the genesis is refused. */
+  sy_genesis_info gi;
+  snprintf(g2, sizeof g2, "%.*s\"features\":{\"teleport\":0},%s", (int)(cut - genesis),
+           genesis, cut);
+  CHECK_EQ(sy_genesis_check((const uint8_t *)g2, strlen(g2), &gi, err, sizeof err),
+           SY_EMALFORMED);
+  CHECK(strstr(err, "unknown feature 'teleport'") != NULL);
+  snprintf(g2, sizeof g2, "%.*s\"features\":{\"epcis_extension_events\":1.5},%s",
+           (int)(cut - genesis), genesis, cut);
+  CHECK_EQ(sy_genesis_check((const uint8_t *)g2, strlen(g2), &gi, err, sizeof err),
+           SY_EMALFORMED);
+  CHECK_EQ(sy_genesis_check((const uint8_t *)genesis, strlen(genesis), &gi, err, sizeof err),
+           SY_OK);
+  CHECK(gi.ext_events_height == SY_NEVER);
+}
+
 static int node_index(const sy_trace *t, const char *id) {
   for (size_t i = 0; i < t->n_nodes; i++)
     if (!strcmp(t->nodes[i].id, id)) return (int)i;
@@ -294,6 +373,11 @@ int main(void) {
   CHECK_EQ(pg.n, 2); /* the shipping document held two events */
   if (pg.n == 2) CHECK_EQ(pg.events[1].event_index, 1);
   sy_event_page_free(&pg);
+
+  /* An extension event type (schema Extended-Event) on a chain whose
+   * genesis does not turn on epcis_extension_events: invalid. */
+  CHECK_EQ(sy_ledger_records_extension_events(l), 0);
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 20, custom, ts++), SY_R_INVALID_EPCIS);
   sy_ledger_close(l);
 
   /* A ledger made before events_hash_own (a full index on hash_id): the
@@ -330,6 +414,7 @@ int main(void) {
   CHECK_EQ(sy_ledger_verify(path, &vr, NULL, NULL), SY_OK);
   CHECK_EQ(vr.ok, 1);
   if (!vr.ok) fprintf(stderr, "verify: %s\n", vr.what);
+  extension_events(dir);
   for (size_t i = 0; i < 4; i++) sy_key_free(*keys[i]);
   return sy_test_done("test_ledger_events");
 }

@@ -1263,6 +1263,8 @@ static void status_get(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs) 
   j_str(&b, o, "suite", suite ? suite->name : NULL);
   j_str(&b, o, "node_key_id", r->node_key_id_hex);
   j_str(&b, o, "consensus", orderer ? orderer : "solo");
+  /* genesis feature epcis_extension_events, as of the next block */
+  j_bool(&b, o, "records_extension_events", sy_ledger_records_extension_events(r->ledger));
   j_u64(&b, o, "height", tip.height);
   j_hex(&b, o, "tip_hash", tip.hash, SY_HASH_LEN);
   j_hex(&b, o, "results_hash", tip.results_hash, SY_HASH_LEN);

@@ -599,26 +599,29 @@ static const char *keys_failure(int rc) {
                           : "the event cannot be hashed (CBV 2.0 event hash id)";
 }
 
-/* The ledger records the five EPCIS event types only
- * (src/ledger/ledger_events.c): an extension event type (schema
- * Extended-Event, "example:CustomEvent") validates, but its transaction
- * would be recorded invalid (invalid_epcis) — so it is refused before
+/* The ledger records the five EPCIS event types, and extension event types
+ * (schema Extended-Event, "example:CustomEvent") only on a chain whose
+ * genesis turns on the feature epcis_extension_events
+ * (src/ledger/ledger_events.c): elsewhere their transaction would be
+ * recorded invalid (invalid_epcis), so such an event is refused before
  * anything is signed, naming the member. 1 when ev's type is recorded;
  * otherwise 0 with *e filled in (field = prefix + "type"). */
-static int recorded_type(const cJSON *ev, int index, const char *prefix, sy_epcis_error *e) {
+static int recorded_type(sy_api_router *r, const cJSON *ev, int index, const char *prefix,
+                         sy_epcis_error *e) {
   static const char *const types[] = {"ObjectEvent", "AggregationEvent", "TransactionEvent",
                                       "TransformationEvent", "AssociationEvent"};
   const char *t = str_of(ev, "type");
   for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
     if (strcmp(t, types[i]) == 0) return 1;
+  if (t && sy_ledger_records_extension_events(r->ledger)) return 1;
   char tc[3 * 40 + 1];
   sy_api_utf8_clean(tc, sizeof tc, t ? t : "", 40);
   memset(e, 0, sizeof *e);
   e->event_index = index;
   snprintf(e->field, sizeof e->field, "%stype", prefix);
   snprintf(e->detail, sizeof e->detail,
-           "'%s' is an extension event type: valid EPCIS, but this node records only "
-           "the five EPCIS 2.0 event types",
+           "'%s' is an extension event type: this chain records only the five EPCIS "
+           "event types (genesis feature epcis_extension_events is off)",
            tc);
   return 0;
 }
@@ -993,7 +996,7 @@ static void capture_rollback(sy_api_router *r, const sy_api_req *rq, sy_api_resp
     cJSON_ArrayForEach(ev, list) {
       char prefix[64];
       snprintf(prefix, sizeof prefix, "epcisBody.eventList[%zu].", i);
-      if (nerr < MAX_REPORTED && !recorded_type(ev, (int)i, prefix, &errs[nerr])) nerr++;
+      if (nerr < MAX_REPORTED && !recorded_type(r, ev, (int)i, prefix, &errs[nerr])) nerr++;
       i++;
     }
     if (nerr) {
@@ -1139,7 +1142,7 @@ static void capture_proceed(sy_api_router *r, const sy_api_req *rq, sy_api_resp 
       continue;
     }
     snprintf(field, sizeof field, "epcisBody.eventList[%zu].", i);
-    if (!recorded_type(ev, (int)i, field, &e[0])) {
+    if (!recorded_type(r, ev, (int)i, field, &e[0])) {
       if (job_add_err(j, (int)i, 400, "invalid-epcis", e[0].field, "event %zu, %s: %s", i,
                       e[0].field, e[0].detail) != SY_OK)
         goto oom;
@@ -2067,7 +2070,7 @@ void sy_api_events_post(sy_api_router *r, const sy_api_req *rq, sy_api_resp *rs)
     validation_problem(r, rs, rq->path, errs, nerr);
     goto out;
   }
-  if (!recorded_type(ev, 0, "", &errs[0])) {
+  if (!recorded_type(r, ev, 0, "", &errs[0])) {
     validation_problem(r, rs, rq->path, errs, 1);
     goto out;
   }

@@ -132,6 +132,9 @@ sy_client *cli_client(cli *c);
 int cli_get(cli *c, const char *path, sy_http_resp *resp);
 /* The chain id the node serves (GET /v1/status), into out[SY_CHAIN_ID_MAX+1]. */
 int cli_node_chain_id(cli *c, char *out);
+/* The same, and whether the chain records EPCIS extension event types now
+ * (status "records_extension_events"; absent = no). */
+int cli_node_chain_info(cli *c, char *out, int *records_extension_events);
 
 typedef struct cli_tx_opts {
   int type;

@@ -85,9 +85,11 @@ static int report_invalid(const char *name, const sy_epcis_error *errs, size_t n
 }
 
 /* Parses and validates the document; *doc transferred. *events is the
- * eventList (or the bare event, *single = 1), borrowed from *doc. */
+ * eventList (or the bare event, *single = 1), borrowed from *doc.
+ * *ext_index: the first event of an extension event type, -1 if none
+ * (recorded only where the chain's genesis turns the feature on). */
 static int check_document(const char *name, const uint8_t *text, size_t len, cJSON **doc,
-                          const cJSON **events, int *single) {
+                          const cJSON **events, int *single, long *ext_index) {
   size_t i = 0;
   while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) i++;
   if (i < len && text[i] == '<') {
@@ -153,23 +155,9 @@ static int check_document(const char *name, const uint8_t *text, size_t len, cJS
     goto fail;
   }
   const cJSON *ev = *single ? evs : evs->child;
-  for (size_t k = 0; ev; k++, ev = *single ? NULL : ev->next) {
-    const char *t = jstr(ev, "type");
-    if (!is_standard_event_type(t)) {
-      if (*single)
-        cli_err(
-            "%s: type: '%s' is an extension event type; the chain records only the five "
-            "EPCIS 2.0 event types",
-            name, t ? t : "");
-      else
-        cli_err(
-            "%s: event %zu: epcisBody.eventList[%zu].type: '%s' is an extension event "
-            "type; the chain records only the five EPCIS 2.0 event types",
-            name, k, k, t ? t : "");
-      rc = CLI_REJECTED;
-      goto fail;
-    }
-  }
+  *ext_index = -1;
+  for (size_t k = 0; ev && *ext_index < 0; k++, ev = *single ? NULL : ev->next)
+    if (!is_standard_event_type(jstr(ev, "type"))) *ext_index = (long)k;
   *doc = d;
   *events = evs;
   return CLI_OK;
@@ -529,7 +517,8 @@ int cli_cmd_capture(cli *c, int argc, char **argv) {
   sy_key *key = NULL;
   outcome *outs = NULL;
   size_t n_outs = 0;
-  if ((rc = check_document(name, text, len, &doc, &events, &single))) goto undo_text;
+  long ext = -1;
+  if ((rc = check_document(name, text, len, &doc, &events, &single, &ext))) goto undo_text;
   /* The ids the ledger records: every field hashed (it does not honour a
    * repository's ignoreFields), with the document's @context. */
   rc = sy_epcis_document_hashes(doc, SY_EPCIS_NO_IGNORE_FIELDS, &h);
@@ -559,7 +548,23 @@ int cli_cmd_capture(cli *c, int argc, char **argv) {
 
   /* Ask the node first: no point typing a passphrase for a node that is down. */
   char chain[SY_CHAIN_ID_MAX + 1];
-  if ((rc = cli_node_chain_id(c, chain))) goto undo_hashes;
+  int ext_ok = 0;
+  if ((rc = cli_node_chain_info(c, chain, &ext_ok))) goto undo_hashes;
+  if (ext >= 0 && !ext_ok) { /* it would be recorded invalid (ledger_events.c) */
+    const cJSON *ev = single ? events : cJSON_GetArrayItem(events, (int)ext);
+    const char *t = jstr(ev, "type");
+    if (single)
+      cli_err("%s: type: '%s' is an extension event type; this chain records only the five "
+              "EPCIS event types (genesis feature epcis_extension_events is off)",
+              name, t ? t : "");
+    else
+      cli_err("%s: event %ld: epcisBody.eventList[%ld].type: '%s' is an extension event type; "
+              "this chain records only the five EPCIS event types (genesis feature "
+              "epcis_extension_events is off)",
+              name, ext, ext, t ? t : "");
+    rc = CLI_REJECTED;
+    goto undo_hashes;
+  }
   if ((rc = cli_load_key(c, keyfile, &key))) goto undo_hashes;
 
   size_t n_parts = must_split ? h.count : 1;

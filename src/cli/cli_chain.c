@@ -274,11 +274,16 @@ static int get_json(cli *c, const char *path, sy_http_resp *resp, cJSON **out) {
   return CLI_OK;
 }
 
-int cli_node_chain_id(cli *c, char *out) {
+int cli_node_chain_id(cli *c, char *out) { return cli_node_chain_info(c, out, NULL); }
+
+int cli_node_chain_info(cli *c, char *out, int *records_extension_events) {
   sy_http_resp r;
   cJSON *j = NULL;
   int rc = get_json(c, "/v1/status", &r, &j);
   if (rc) return rc;
+  if (records_extension_events)
+    *records_extension_events =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "records_extension_events"));
   const char *id = jstr(j, "chain_id");
   if (!id || !*id || strlen(id) > SY_CHAIN_ID_MAX) {
     cli_err("the node's status has no usable chain_id");

@@ -384,6 +384,7 @@ static int cluster_up(cli *c, int argc, char **argv) {
   char ms[32];
   snprintf(ms, sizeof ms, "%llu", (unsigned long long)cli_now_ms());
   cJSON_AddRawToObject(g, "created_ms", ms);
+  cJSON_AddNumberToObject(cJSON_AddObjectToObject(g, "features"), "epcis_extension_events", 0);
   cJSON *orgs = cJSON_AddArrayToObject(g, "orgs"), *o = cJSON_CreateObject();
   cJSON_AddItemToArray(orgs, o);
   cJSON_AddStringToObject(o, "id", "dev");

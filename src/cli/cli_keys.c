@@ -205,6 +205,9 @@ static cJSON *genesis_json(const char *chain, const char *org, const char *org_n
   char ms[32];
   snprintf(ms, sizeof ms, "%llu", (unsigned long long)cli_now_ms());
   cJSON_AddRawToObject(g, "created_ms", ms);
+  /* New chains record EPCIS extension event types from block 0 on. */
+  cJSON *feat = cJSON_AddObjectToObject(g, "features");
+  if (!feat || !cJSON_AddNumberToObject(feat, "epcis_extension_events", 0)) goto fail;
   if (!(orgs = cJSON_AddArrayToObject(g, "orgs")) || !(o = cJSON_CreateObject())) goto fail;
   cJSON_AddItemToArray(orgs, o);
   cJSON_AddStringToObject(o, "id", org);

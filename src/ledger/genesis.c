@@ -103,6 +103,32 @@ int sy_genesis_check(const uint8_t *json, size_t len, sy_genesis_info *info, cha
     fail(err, errlen, "genesis: created_ms must be a millisecond timestamp");
     goto out;
   }
+  uint64_t ext_h = SY_NEVER;
+  const cJSON *features = cJSON_GetObjectItemCaseSensitive(j, "features");
+  if (features) {
+    /* A feature changes which transactions are valid: a node that does not
+     * know one cannot apply the chain, so an unknown name is refused. */
+    if (!cJSON_IsObject(features)) {
+      fail(err, errlen, "genesis: features must be an object of name: height");
+      goto out;
+    }
+    const cJSON *f;
+    cJSON_ArrayForEach(f, features) {
+      if (strcmp(f->string, "epcis_extension_events") != 0) {
+        char nm[48];
+        snprintf(nm, sizeof nm, "%s", f->string);
+        fail(err, errlen, "genesis: unknown feature '%s' (a newer node's?)", nm);
+        goto out;
+      }
+      if (!cJSON_IsNumber(f) || f->valuedouble < 0 || f->valuedouble > 9007199254740991.0 ||
+          f->valuedouble != (double)(uint64_t)f->valuedouble) {
+        fail(err, errlen, "genesis: features.%s must be a block height (an integer >= 0)",
+             f->string);
+        goto out;
+      }
+      ext_h = (uint64_t)f->valuedouble;
+    }
+  }
   if (!cJSON_IsArray(orgs) || cJSON_GetArraySize(orgs) < 1) {
     fail(err, errlen, "genesis: orgs must be a non-empty array");
     goto out;
@@ -202,6 +228,7 @@ int sy_genesis_check(const uint8_t *json, size_t len, sy_genesis_info *info, cha
     snprintf(info->chain_id, sizeof info->chain_id, "%s", chain->valuestring);
     info->suite = s;
     info->created_ms = (uint64_t)created->valuedouble;
+    info->ext_events_height = ext_h;
   }
   rc = SY_OK;
 out:

@@ -54,7 +54,13 @@ typedef struct sy_genesis_info {
   char chain_id[SY_CHAIN_ID_MAX + 1];
   const sy_suite *suite;
   uint64_t created_ms;
+  /* "features": rules that change which transactions are valid, each with
+   * the height it applies from (docs/format.md#genesis). SY_NEVER when the
+   * genesis does not name it. */
+  uint64_t ext_events_height; /* epcis_extension_events */
 } sy_genesis_info;
+
+#define SY_NEVER UINT64_MAX
 
 /* Checks a genesis document and extracts its identity. SY_EMALFORMED with
  * detail in err. */
@@ -81,6 +87,10 @@ void sy_ledger_close(sy_ledger *l);
 const sy_suite *sy_ledger_suite(const sy_ledger *l);
 /* Borrowed until close. */
 const char *sy_ledger_chain_id(const sy_ledger *l);
+
+/* 1 when a transaction in the next block may record events of an EPCIS
+ * extension event type (genesis feature epcis_extension_events). */
+int sy_ledger_records_extension_events(sy_ledger *l);
 
 typedef struct sy_tip {
   uint64_t height;                    /* of the last block; genesis is 0 */

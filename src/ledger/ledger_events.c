@@ -163,6 +163,15 @@ static int is_event_type(const char *t) {
                !strcmp(t, "AssociationEvent"));
 }
 
+/* The five EPCIS event types, and from the genesis feature's height on any
+ * extension event type (schema Extended-Event: a namespaced type, which the
+ * validator checks before this is asked). */
+static int recordable_type(const sy_ledger *l, uint64_t height, const char *t) {
+  if (is_event_type(t)) return 1;
+  return t && height >= l->ext_events_height && strcmp(t, "EPCISDocument") != 0 &&
+         strcmp(t, "EPCISQueryDocument") != 0;
+}
+
 /* SPEC D1: basic / quality_safety / attachment / other. An explicit
  * extension "sy:dataClass" (any prefix bound to urn:suyuan:) wins;
  * otherwise inspections and sensor data are quality-safety, the rest basic. */
@@ -268,7 +277,7 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     }
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "epcisBody");
     list = cJSON_GetObjectItemCaseSensitive(body, "eventList");
-  } else if (is_event_type(dtype)) {
+  } else if (recordable_type(l, height, dtype)) {
     int vr = sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
     if (vr == SY_ENOMEM) {
       rc = SY_ENOMEM;
@@ -298,7 +307,7 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     cap_event *ce = &evs[n];
     ce->ev = ev;
     const char *type = str_of(ev, "type");
-    if (!is_event_type(type)) { /* extension event types are not stored on chain */
+    if (!recordable_type(l, height, type)) { /* extension types: a genesis feature */
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }

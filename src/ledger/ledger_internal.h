@@ -35,6 +35,7 @@ struct sy_ledger {
   int read_only;
   const sy_suite *suite;
   char chain_id[SY_CHAIN_ID_MAX + 1];
+  uint64_t ext_events_height; /* genesis feature epcis_extension_events; SY_NEVER */
   const sy_key *node_key;
 
   /* writer's prepared statements */

@@ -466,6 +466,26 @@ static int has_blocks(sy_ledger *l, sqlite3 *db, int *yes) {
 
 static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len);
 
+/* The chain's rules from block 0's genesis transaction (features). */
+static int genesis_features(sy_ledger *l, sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int rc = prep(l, db, &st, "SELECT raw FROM txs WHERE seq=0");
+  if (rc) return rc;
+  sy_tx tx;
+  sy_genesis_info gi;
+  if (sqlite3_step(st) != SQLITE_ROW ||
+      sy_tx_decode(&tx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)) ||
+      tx.type != SY_TX_GENESIS ||
+      sy_genesis_check(tx.payload, tx.payload_len, &gi, l->err, sizeof l->err)) {
+    if (!l->err[0]) snprintf(l->err, sizeof l->err, "block 0 holds no readable genesis");
+    rc = SY_ECORRUPT;
+  } else {
+    l->ext_events_height = gi.ext_events_height;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
 int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t errlen) {
   sy_ls_json_hooks_install();
   if (sy_crypto_init()) return SY_ECRYPTO;
@@ -525,6 +545,7 @@ int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t e
     sy_genesis_info gi;
     if ((rc = sy_genesis_check(o->genesis, o->genesis_len, &gi, l->err, sizeof l->err))) goto fail;
     l->suite = gi.suite;
+    l->ext_events_height = gi.ext_events_height;
     snprintf(l->chain_id, sizeof l->chain_id, "%s", gi.chain_id);
     if ((rc = append_genesis(l, o->genesis, o->genesis_len))) goto fail;
   } else {
@@ -538,6 +559,7 @@ int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t e
       rc = SY_ECORRUPT;
       goto fail_db;
     }
+    if ((rc = genesis_features(l, db))) goto fail_db;
   }
   if ((rc = tip_load(l, db))) goto fail_db;
   if (nonempty && o->genesis) {
@@ -623,6 +645,11 @@ void sy_ledger_close(sy_ledger *l) {
 
 const sy_suite *sy_ledger_suite(const sy_ledger *l) { return l->suite; }
 const char *sy_ledger_chain_id(const sy_ledger *l) { return l->chain_id; }
+
+int sy_ledger_records_extension_events(sy_ledger *l) {
+  sy_tip t;
+  return sy_ledger_tip(l, &t) == SY_OK && t.height + 1 >= l->ext_events_height;
+}
 
 int sy_ledger_tip(sy_ledger *l, sy_tip *out) {
   pthread_mutex_lock(&l->tip_mu);

@@ -326,6 +326,14 @@ same "--split reports 12 parts" "$(grep -c '^part [0-9]*/12:$' "$T/out")" 12
 same "--split: 12 valid transactions" "$(grep -c '^valid: *true$' "$T/out")" 12
 run "capture with the node down: exit 5" 5 \
   "$SUYUAN" --node http://127.0.0.1:1 capture --key "$T/rec.key" "$J/01-commission.json"
+cat >"$J/custom.json" <<'EOF'
+{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"example": "https://example.org/epcis"}],
+ "type": "example:CustomEvent", "eventTime": "2026-11-26T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+ "example:reading": 7}
+EOF
+run "an extension event type: recorded (suyuan init turns on epcis_extension_events)" 0 \
+  "$SUYUAN" capture --key "$T/rec.key" "$J/custom.json"
+expect "  ...valid, with its hash id and type" "^event\[0\]: +ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0 \(example:CustomEvent\)$" "$T/out"
 
 # ==== below: the node's trace routes (docs/trace.md) ==========================================
 
