@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
     }
     sy_buf mb = {0};
     sy_key_sign_tx(admin, &mb, SY_TX_MEMBER_ADD, "bench", 1, 1, (const uint8_t *)madd, strlen(madd));
-    sy_batch_tx mbt = {mb.p, mb.len, 0};
+    sy_batch_tx mbt = {mb.p, mb.len, 0, NULL};
     sy_batch b0 = {.txs = &mbt, .n = 1, .timestamp_ms = 2};
     memcpy(b0.proposer, sy_key_id_of(node), SY_KEYID_LEN);
     uint16_t *flags = malloc(block * sizeof *flags);
@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
     t0 = now_s();
     for (size_t i = 0; i < ntx; i += block) {
       size_t n = ntx - i < block ? ntx - i : block;
-      for (size_t k = 0; k < n; k++) bt[k] = (sy_batch_tx){txs[i + k].p, txs[i + k].len, pre};
+      for (size_t k = 0; k < n; k++) bt[k] = (sy_batch_tx){txs[i + k].p, txs[i + k].len, pre, NULL};
       sy_batch b = {.txs = bt, .n = n, .timestamp_ms = 3 + blocks};
       memcpy(b.proposer, sy_key_id_of(node), SY_KEYID_LEN);
       int rc = sy_ledger_append(led, &b, flags, &ci);

@@ -19,7 +19,10 @@
  * appends, so on two cores the figure is the append (apply) path. By
  * default each transaction is passed as "signature checked at admission"
  * (sig_checked = 1, as the node does for what it admitted itself);
- * --verify-in-apply makes apply verify every signature again.
+ * --verify-in-apply makes apply verify every signature again. Likewise the
+ * producer makes each transaction's capture prep (validation and event hash
+ * ids, which a node's admission makes on its HTTP threads, docs/ledger.md);
+ * --no-prep leaves that work to apply.
  *
  * At the end it writes DIR/bench-ids.txt: identifiers to trace, with the
  * number of nodes each walk must return. */
@@ -103,6 +106,7 @@ static long long file_size(const char *path) {
 typedef struct slot {
   uint8_t *env;
   size_t len;
+  sy_capture_prep *prep; /* admission's work, done here as on a node's HTTP thread */
   uint32_t events;
   size_t payload_len;
 } slot;
@@ -112,6 +116,7 @@ typedef struct producer {
   const char *chain;
   uint64_t total;      /* events to make */
   uint32_t per_tx;
+  int prep;            /* make each transaction's capture prep (as admission does) */
   uint64_t first;      /* first family */
   slot *ring;
   size_t cap;          /* ring slots */
@@ -150,17 +155,20 @@ static void *producer_main(void *arg) {
       p->failed = 1;
       break;
     }
-    slot s = {malloc(b.len), b.len, n, o.len};
+    slot s = {malloc(b.len), b.len, NULL, n, o.len};
     if (!s.env) {
       p->failed = 1;
       break;
     }
     memcpy(s.env, b.p, b.len);
+    sy_tx dtx;
+    if (p->prep && sy_tx_decode(&dtx, s.env, s.len) == SY_OK) s.prep = sy_ledger_capture_prep(&dtx);
     p->busy_s += now_s() - t0;
     pthread_mutex_lock(&p->mu);
     while (p->head - p->tail == p->cap && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     if (p->stop) {
       pthread_mutex_unlock(&p->mu);
+      sy_capture_prep_free(s.prep);
       free(s.env);
       break;
     }
@@ -279,6 +287,8 @@ static void usage(FILE *f) {
         "  -b, --block-txs N     transactions a block (default 4)\n"
         "      --verify-in-apply apply verifies each signature (default: passed as\n"
         "                        checked at admission, as the node does)\n"
+        "      --no-prep         apply validates and hashes the events (default: the\n"
+        "                        producer does, as the node's admission does)\n"
         "      --max-seconds S   stop at the first block boundary after S seconds\n"
         "      --ids N           backward serial ids to write (default 200; 1/4 as many\n"
         "                        cases and pallets, 1/10 containers)\n"
@@ -293,15 +303,16 @@ int main(int argc, char **argv) {
   uint64_t total = 100000;
   uint32_t per_tx = 1000;
   size_t block_txs = 4;
-  int verify_in_apply = 0, nback = 200, nfwd = 50, json = 0;
+  int verify_in_apply = 0, no_prep = 0, nback = 200, nfwd = 50, json = 0;
   double max_s = 0, progress_s = 10;
-  enum { O_DIR = 256, O_EPT, O_VIA, O_MAXS, O_IDS, O_FWD, O_PROG, O_JSON };
+  enum { O_DIR = 256, O_EPT, O_VIA, O_NOPREP, O_MAXS, O_IDS, O_FWD, O_PROG, O_JSON };
   static const struct option lo[] = {
       {"dir", required_argument, 0, O_DIR},
       {"events", required_argument, 0, 'n'},
       {"events-per-tx", required_argument, 0, O_EPT},
       {"block-txs", required_argument, 0, 'b'},
       {"verify-in-apply", no_argument, 0, O_VIA},
+      {"no-prep", no_argument, 0, O_NOPREP},
       {"max-seconds", required_argument, 0, O_MAXS},
       {"ids", required_argument, 0, O_IDS},
       {"fwd-ids", required_argument, 0, O_FWD},
@@ -318,6 +329,7 @@ int main(int argc, char **argv) {
       case O_EPT: per_tx = (uint32_t)strtoul(optarg, NULL, 10); break;
       case 'b': block_txs = strtoul(optarg, NULL, 10); break;
       case O_VIA: verify_in_apply = 1; break;
+      case O_NOPREP: no_prep = 1; break;
       case O_MAXS: max_s = atof(optarg); break;
       case O_IDS: nback = atoi(optarg); break;
       case O_FWD: nfwd = atoi(optarg); break;
@@ -393,7 +405,7 @@ int main(int argc, char **argv) {
   if ((rc = sy_key_sign_tx(admin, &mb, SY_TX_MEMBER_ADD, chain, last_ts, 1, (const uint8_t *)madd,
                            strlen(madd))))
     die("sign member.add: %s", sy_strerror(rc));
-  sy_batch_tx mbt = {mb.p, mb.len, 0};
+  sy_batch_tx mbt = {mb.p, mb.len, 0, NULL};
   sy_batch b0 = {.txs = &mbt, .n = 1, .timestamp_ms = last_ts};
   memcpy(b0.proposer, sy_key_id_of(node), SY_KEYID_LEN);
   uint16_t *flags = calloc(block_txs, sizeof *flags);
@@ -406,7 +418,8 @@ int main(int argc, char **argv) {
   sy_buf_free(&mb);
 
   /* Produce and append. */
-  producer p = {.rec = rec, .chain = chain, .total = total, .per_tx = per_tx, .first = 0,
+  producer p = {.rec = rec, .chain = chain, .total = total, .per_tx = per_tx, .prep = !no_prep,
+                .first = 0,
                 .cap = block_txs * 3};
   p.ring = calloc(p.cap, sizeof *p.ring);
   if (!p.ring) die("out of memory");
@@ -421,7 +434,7 @@ int main(int argc, char **argv) {
   for (;;) {
     size_t n = 0;
     while (n < block_txs && take(&p, &held[n])) {
-      bt[n] = (sy_batch_tx){held[n].env, held[n].len, !verify_in_apply};
+      bt[n] = (sy_batch_tx){held[n].env, held[n].len, !verify_in_apply, held[n].prep};
       n++;
     }
     if (n == 0) break;
@@ -443,6 +456,7 @@ int main(int argc, char **argv) {
       events += held[k].events;
       payload_bytes += held[k].payload_len;
       env_bytes += held[k].len;
+      sy_capture_prep_free(held[k].prep);
       free(held[k].env);
     }
     txs += n;
@@ -491,7 +505,7 @@ int main(int argc, char **argv) {
            "\"append_events_per_s\":%.1f,\"append_cpu_s\":%.3f,\"append_cpu_us_per_event\":%.2f,"
            "\"max_block_s\":%.3f,\"producer_busy_s\":%.3f,"
            "\"close_s\":%.3f,\"payload_bytes\":%llu,\"envelope_bytes\":%llu,\"db_bytes\":%lld,"
-           "\"wal_bytes\":%lld,\"db_bytes_per_event\":%.1f,\"verify_in_apply\":%s,"
+           "\"wal_bytes\":%lld,\"db_bytes_per_event\":%.1f,\"verify_in_apply\":%s,\"prep\":%s,"
            "\"stopped_early\":%s,\"ids\":\"%s\"}\n",
            (unsigned long long)events, (unsigned long long)txs, (unsigned long long)blocks, per_tx,
            block_txs, (unsigned long long)tip.height, wall, append_s, (double)events / wall,
@@ -499,7 +513,8 @@ int main(int argc, char **argv) {
            max_block_s, p.busy_s, close_s,
            (unsigned long long)payload_bytes, (unsigned long long)env_bytes, db_bytes, wal_bytes,
            (double)(db_bytes + wal_bytes) / (double)(events ? events : 1),
-           verify_in_apply ? "true" : "false", stopped_early ? "true" : "false", ids_path);
+           verify_in_apply ? "true" : "false", no_prep ? "false" : "true",
+           stopped_early ? "true" : "false", ids_path);
   } else {
     printf("events       %llu in %llu transactions of %u events, %llu blocks of %zu txs%s\n",
            (unsigned long long)events, (unsigned long long)txs, per_tx, (unsigned long long)blocks,

@@ -61,7 +61,7 @@ static txb mk(const sy_key *k, int type, const char *payload) {
 
 static int append(sy_ledger *l, txb *t, size_t n, uint16_t *flags) {
   sy_batch_tx bt[32];
-  for (size_t i = 0; i < n; i++) bt[i] = (sy_batch_tx){t[i].p, t[i].len, 0};
+  for (size_t i = 0; i < n; i++) bt[i] = (sy_batch_tx){t[i].p, t[i].len, 0, NULL};
   sy_batch b = {.txs = bt, .n = n, .timestamp_ms = 1764100002000ull};
   memcpy(b.proposer, sy_key_id_of(node), SY_KEYID_LEN);
   sy_commit_info ci;

@@ -68,6 +68,7 @@ static int append(sy_ledger *l, txb *t, size_t n, uint16_t *flags, uint64_t posi
     bt[i].raw = t[i].p;
     bt[i].len = t[i].len;
     bt[i].sig_checked = 0;
+    bt[i].prep = NULL;
   }
   sy_batch b = {.txs = bt, .n = n, .timestamp_ms = 1764100002000ull, .position = position};
   memcpy(b.proposer, sy_key_id_of(node), SY_KEYID_LEN);
@@ -292,7 +293,7 @@ int main(void) {
     sy_key *rogue = NULL;
     CHECK_EQ(sy_key_generate(S, &rogue), SY_OK);
     txb rt = mk(aud, SY_TX_RECORD, "testchain", 500, "{}");
-    sy_batch_tx bt = {rt.p, rt.len, 0};
+    sy_batch_tx bt = {rt.p, rt.len, 0, NULL};
     sy_batch b = {.txs = &bt, .n = 1, .timestamp_ms = 1764100003000ull};
     memcpy(b.proposer, sy_key_id_of(rogue), SY_KEYID_LEN);
     uint16_t fl = 0;

@@ -26,7 +26,7 @@ static uint16_t submit(sy_ledger *l, const sy_key *k, int type, uint64_t nonce, 
   CHECK_EQ(sy_key_sign_tx(k, &b, (uint8_t)type, "ev", ts, nonce, (const uint8_t *)payload,
                           strlen(payload)),
            SY_OK);
-  sy_batch_tx bt = {b.p, b.len, 0};
+  sy_batch_tx bt = {b.p, b.len, 0, NULL};
   sy_batch batch = {.txs = &bt, .n = 1, .timestamp_ms = ts};
   memcpy(batch.proposer, sy_key_id_of(node), SY_KEYID_LEN);
   uint16_t flag = 999;
@@ -158,6 +158,89 @@ static void extension_events(const char *dir) {
   CHECK_EQ(sy_genesis_check((const uint8_t *)genesis, strlen(genesis), &gi, err, sizeof err),
            SY_OK);
   CHECK(gi.ext_events_height == SY_NEVER);
+}
+
+/* Appends one signed transaction to a (apply validates and hashes) and to b
+ * (with the prep admission makes): the same flag and results hash. */
+static uint16_t submit_both(sy_ledger *a, sy_ledger *b, const sy_key *k, int type, uint64_t nonce,
+                            const char *payload, uint64_t ts) {
+  sy_buf raw = {0};
+  CHECK_EQ(sy_key_sign_tx(k, &raw, (uint8_t)type, "ev", ts, nonce, (const uint8_t *)payload,
+                          strlen(payload)),
+           SY_OK);
+  sy_tx tx;
+  CHECK_EQ(sy_tx_decode(&tx, raw.p, raw.len), SY_OK);
+  sy_capture_prep *prep = sy_ledger_capture_prep(&tx);
+  CHECK(type != SY_TX_EPCIS_CAPTURE || payload[0] != '{' || prep != NULL);
+  uint16_t fa = 999, fb = 998;
+  sy_commit_info ci;
+  sy_batch_tx ta = {raw.p, raw.len, 0, NULL}, tb = {raw.p, raw.len, 0, prep};
+  sy_batch ba = {.txs = &ta, .n = 1, .timestamp_ms = ts}, bb = {.txs = &tb, .n = 1, .timestamp_ms = ts};
+  memcpy(ba.proposer, sy_key_id_of(node), SY_KEYID_LEN);
+  memcpy(bb.proposer, sy_key_id_of(node), SY_KEYID_LEN);
+  CHECK_EQ(sy_ledger_append(a, &ba, &fa, &ci), SY_OK);
+  CHECK_EQ(sy_ledger_append(b, &bb, &fb, &ci), SY_OK);
+  CHECK_EQ(fa, fb);
+  sy_tip x, y;
+  CHECK_EQ(sy_ledger_tip(a, &x), SY_OK);
+  CHECK_EQ(sy_ledger_tip(b, &y), SY_OK);
+  CHECK(memcmp(x.results_hash, y.results_hash, SY_HASH_LEN) == 0);
+  sy_capture_prep_free(prep);
+  sy_buf_free(&raw);
+  return fa;
+}
+
+/* Admission's capture prep (ledger.h) changes nothing apply decides: valid,
+ * invalid, duplicate, role-denied and extension-type captures, before and
+ * after the feature's height, give the same flags and results hashes. */
+static void prep_equivalence(const char *dir) {
+  char g2[2300], err[256], pa[600], pb[600];
+  const char *cut = strstr(genesis, "\"orgs\"");
+  if (!cut) return;
+  snprintf(g2, sizeof g2, "%.*s\"features\":{\"epcis_extension_events\":7},%s",
+           (int)(cut - genesis), genesis, cut);
+  snprintf(pa, sizeof pa, "%s/prep-a.db", dir);
+  snprintf(pb, sizeof pb, "%s/prep-b.db", dir);
+  sy_ledger *a = NULL, *b = NULL;
+  sy_ledger_opts oa = {.path = pa, .genesis = (const uint8_t *)g2, .genesis_len = strlen(g2),
+                       .node_key = node};
+  sy_ledger_opts ob = oa;
+  ob.path = pb;
+  CHECK_EQ(sy_ledger_open(&a, &oa, err, sizeof err), SY_OK);
+  CHECK_EQ(sy_ledger_open(&b, &ob, err, sizeof err), SY_OK);
+  if (!a || !b) return;
+  char p[512], r[65], in[65];
+  pkhex(rec, r);
+  pkhex(insp, in);
+  uint64_t ts = 1763900000000;
+  snprintf(p, sizeof p, "{\"org\":\"tea\",\"public_key\":\"%s\",\"roles\":[\"recorder\"]}", r);
+  CHECK_EQ(submit_both(a, b, admin, SY_TX_MEMBER_ADD, 1, p, ts++), SY_R_VALID);
+  snprintf(p, sizeof p, "{\"org\":\"tea\",\"public_key\":\"%s\",\"roles\":[\"inspector\"]}", in);
+  CHECK_EQ(submit_both(a, b, admin, SY_TX_MEMBER_ADD, 2, p, ts++), SY_R_VALID);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 1, commission, ts++), SY_R_VALID);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 2, process, ts++), SY_R_VALID);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 3, inspect, ts++), SY_R_ROLE_DENIED);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 4, custom, ts++), SY_R_INVALID_EPCIS);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 5, ship, ts++), SY_R_VALID); /* 7 */
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 6, ship, ts++), SY_R_DUPLICATE_EVENT);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 7, custom, ts++), SY_R_VALID);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 8, custom_doc, ts++), SY_R_VALID);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 9,
+                       "{" CTX ",\"type\":\"ObjectEvent\",\"eventTime\":\"2026-11-21T11:00:00Z\","
+                       "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\",\"bizStep\":\"transforming\","
+                       "\"epcList\":[\"" SERIAL1 "\"]}",
+                       ts++),
+           SY_R_INVALID_EPCIS);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 10, DOC_HEAD "]}}", ts++),
+           SY_R_INVALID_EPCIS);
+  CHECK_EQ(submit_both(a, b, rec, SY_TX_EPCIS_CAPTURE, 11, "[1,2]", ts++),
+           SY_R_MALFORMED_PAYLOAD);
+  CHECK_EQ(submit_both(a, b, insp, SY_TX_EPCIS_CAPTURE, 1, inspect, ts++), SY_R_VALID);
+  sy_ledger_close(a);
+  sy_ledger_close(b);
+  sy_verify_report vr;
+  CHECK_EQ(sy_ledger_verify(pb, &vr, NULL, NULL), SY_OK);
+  CHECK_EQ(vr.ok, 1);
 }
 
 static int node_index(const sy_trace *t, const char *id) {
@@ -415,6 +498,7 @@ int main(void) {
   CHECK_EQ(vr.ok, 1);
   if (!vr.ok) fprintf(stderr, "verify: %s\n", vr.what);
   extension_events(dir);
+  prep_equivalence(dir);
   for (size_t i = 0; i < 4; i++) sy_key_free(*keys[i]);
   return sy_test_done("test_ledger_events");
 }

@@ -57,7 +57,7 @@ int main(void) {
     else
       sy_key_sign_tx(rec, &t1, SY_TX_RECORD, "sync", 10, (uint64_t)h, (const uint8_t *)"{}", 2);
     sy_key_sign_tx(stranger, &t2, SY_TX_RECORD, "sync", 10, (uint64_t)h, (const uint8_t *)"{}", 2);
-    sy_batch_tx bt[2] = {{t1.p, t1.len, 0}, {t2.p, t2.len, 0}};
+    sy_batch_tx bt[2] = {{t1.p, t1.len, 0, NULL}, {t2.p, t2.len, 0, NULL}};
     sy_batch b = {.txs = bt, .n = 2, .timestamp_ms = 100 + (uint64_t)h, .position = 40 + (uint64_t)h};
     memcpy(b.proposer, sy_key_id_of(na), SY_KEYID_LEN);
     uint16_t f[2];
@@ -78,7 +78,7 @@ int main(void) {
     CHECK_EQ(br.position, 40 + h);
     CHECK_EQ(br.n_att, 1);
     sy_batch_tx bt[2];
-    for (size_t i = 0; i < br.n; i++) bt[i] = (sy_batch_tx){br.txs[i], br.lens[i], 0};
+    for (size_t i = 0; i < br.n; i++) bt[i] = (sy_batch_tx){br.txs[i], br.lens[i], 0, NULL};
     sy_batch b = {.txs = bt, .n = br.n, .timestamp_ms = br.hdr.timestamp_ms, .position = br.position};
     memcpy(b.proposer, br.hdr.proposer, SY_KEYID_LEN);
     uint8_t expect[SY_HASH_LEN];
@@ -90,7 +90,7 @@ int main(void) {
       uint8_t *evil = malloc(br.lens[0]);
       memcpy(evil, br.txs[0], br.lens[0]);
       evil[br.lens[0] - 3] ^= 1;
-      sy_batch_tx ebt[2] = {{evil, br.lens[0], 0}, bt[1]};
+      sy_batch_tx ebt[2] = {{evil, br.lens[0], 0, NULL}, bt[1]};
       sy_batch eb = b;
       eb.txs = ebt;
       sy_tip before, after;

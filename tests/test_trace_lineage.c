@@ -915,7 +915,7 @@ static void pkhex(const sy_key *k, char *out) {
 static int append(sy_ledger *l, const sy_key *node, const rawtx *txs, size_t n, uint64_t ts) {
   sy_batch_tx bt[TXS_PER_BLOCK];
   uint16_t flags[TXS_PER_BLOCK];
-  for (size_t i = 0; i < n; i++) bt[i] = (sy_batch_tx){txs[i].p, txs[i].len, 0};
+  for (size_t i = 0; i < n; i++) bt[i] = (sy_batch_tx){txs[i].p, txs[i].len, 0, NULL};
   sy_batch b = {.txs = bt, .n = n, .timestamp_ms = ts};
   memcpy(b.proposer, sy_key_id_of(node), SY_KEYID_LEN);
   sy_commit_info ci;

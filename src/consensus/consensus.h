@@ -21,6 +21,8 @@ typedef struct sy_pending sy_pending;
 /* Borrowed view for orderers. */
 const uint8_t *sy_pending_raw(const sy_pending *p, size_t *len);
 int sy_pending_sig_checked(const sy_pending *p);
+/* The capture prep made at admission (ledger.h), or NULL; owned by p. */
+const sy_capture_prep *sy_pending_prep(const sy_pending *p);
 void sy_pending_ref(sy_pending *p);
 void sy_pending_unref(sy_pending *p);
 

@@ -870,7 +870,7 @@ static uint64_t catch_up_from(eo *o, const char *addr) {
     sy_commit_info ci;
     memset(&ci, 0, sizeof ci);
     if (bt && flags) {
-      for (size_t i = 0; i < br.n; i++) bt[i] = (sy_batch_tx){br.txs[i], br.lens[i], 0};
+      for (size_t i = 0; i < br.n; i++) bt[i] = (sy_batch_tx){br.txs[i], br.lens[i], 0, NULL};
       sy_batch b = {
           .txs = bt, .n = br.n, .timestamp_ms = br.hdr.timestamp_ms, .position = br.position};
       memcpy(b.proposer, br.hdr.proposer, SY_KEYID_LEN);
@@ -1091,8 +1091,10 @@ static void apply_log_item(eo *o, logitem *it) {
     hash_bytes(o, it->val, it->val_len, d);
     mine = inflight_take(o, seq, d);
     if (mine && mine->n == bv.n)
-      for (size_t i = 0; i < bv.n; i++)
+      for (size_t i = 0; i < bv.n; i++) {
         bv.txs[i].sig_checked = sy_pending_sig_checked(mine->pend[i]);
+        bv.txs[i].prep = sy_pending_prep(mine->pend[i]);
+      }
   }
   if (it->sig_ok && it->n_sig_ok == bv.n)
     for (size_t i = 0; i < bv.n; i++) bv.txs[i].sig_checked = it->sig_ok[i];
@@ -1110,7 +1112,10 @@ static void apply_log_item(eo *o, logitem *it) {
     pthread_mutex_unlock(&o->mu);
     inflight_free(mine);
     mine = NULL;
-    for (size_t i = 0; i < b.n; i++) bv.txs[i].sig_checked = 0;
+    for (size_t i = 0; i < b.n; i++) {
+      bv.txs[i].sig_checked = 0;
+      bv.txs[i].prep = NULL; /* it was the pending transactions' */
+    }
     if (quitting(o)) break;
     sleep_unless_quit(o, &o->writer_cv, backoff);
     backoff = backoff * 2 > 2000 ? 2000 : backoff * 2;

@@ -17,6 +17,7 @@ struct sy_pending {
   size_t len;
   uint8_t id[SY_HASH_LEN];
   int sig_checked;
+  sy_capture_prep *prep; /* validation and hash ids, made on the admitting thread */
   /* completion, under the pipeline's mutex */
   pthread_cond_t cv;
   int done;
@@ -42,11 +43,14 @@ const uint8_t *sy_pending_raw(const sy_pending *p, size_t *len) {
 
 int sy_pending_sig_checked(const sy_pending *p) { return p->sig_checked; }
 
+const sy_capture_prep *sy_pending_prep(const sy_pending *p) { return p->prep; }
+
 void sy_pending_ref(sy_pending *p) { atomic_fetch_add(&p->refs, 1); }
 
 void sy_pending_unref(sy_pending *p) {
   if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
   pthread_cond_destroy(&p->cv);
+  sy_capture_prep_free(p->prep);
   free(p->raw);
   free(p);
 }
@@ -133,6 +137,10 @@ int sy_pipeline_submit(sy_pipeline *p, const uint8_t *raw, size_t len, unsigned 
   pd->len = len;
   memcpy(pd->id, r->id, SY_HASH_LEN);
   pd->sig_checked = sig_checked;
+  /* The writer is the node's one serial stage; validating and hashing a
+   * capture's events here, on the caller's thread, takes about a quarter of
+   * apply's work off it (docs/ledger.md). tx borrows from raw, still valid. */
+  if (sig_checked) pd->prep = sy_ledger_capture_prep(&tx);
   atomic_init(&pd->refs, 1);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);

@@ -60,6 +60,7 @@ static void *solo_main(void *arg) {
       pend[i] = s->q[(s->head + i) % s->cap];
       txs[i].raw = sy_pending_raw(pend[i], &txs[i].len);
       txs[i].sig_checked = sy_pending_sig_checked(pend[i]);
+      txs[i].prep = sy_pending_prep(pend[i]);
     }
     s->head = (s->head + n) % s->cap;
     s->len -= n;

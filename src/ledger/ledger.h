@@ -118,11 +118,23 @@ int sy_ledger_tip(sy_ledger *l, sy_tip *out);
 int sy_ledger_admit(sy_ledger *l, const uint8_t *raw, size_t len, size_t max_bytes, sy_tx *tx,
                     uint8_t id[SY_HASH_LEN], int *sig_checked);
 
+/* Work apply does for an epcis.capture payload that depends on the payload
+ * alone — schema validation and every event's CBV 2.0 hash id — done ahead,
+ * on the admitting (HTTP) thread, so that the single writer does not.
+ * NULL when tx is no capture, the payload is not a JSON object, or memory
+ * ran out: apply then does the work itself. The result is the same either
+ * way (same functions, same bytes; test_ledger_events compares the results
+ * hashes); verify never uses it. Safe from any thread. */
+typedef struct sy_capture_prep sy_capture_prep;
+sy_capture_prep *sy_ledger_capture_prep(const sy_tx *tx);
+void sy_capture_prep_free(sy_capture_prep *p);
+
 /* ---- append (the single writer) -------------------------------------------- */
 typedef struct sy_batch_tx {
   const uint8_t *raw; /* borrowed for the call */
   size_t len;
   int sig_checked;    /* 1: this process verified the signature at admission */
+  const sy_capture_prep *prep; /* borrowed; NULL: apply validates and hashes */
 } sy_batch_tx;
 
 typedef struct sy_batch {

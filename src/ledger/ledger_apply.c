@@ -684,7 +684,7 @@ static int apply_tx(apply_ctx *c, const sy_batch_tx *bt, sy_tx *tx, int decoded,
       return r;
     }
   } else if (tx->type == SY_TX_EPCIS_CAPTURE) {
-    r = sy_le_apply_capture(l, tx, c->cur_id, c->height, c->block_time_ms, c->cur_index, sg.org,
+    r = sy_le_apply_capture(l, tx, bt->prep, c->cur_id, c->height, c->block_time_ms, c->cur_index, sg.org,
                             sg.roles, &c->writes);
     if (r < 0) {
       c->err = r;

@@ -191,6 +191,63 @@ static const char *data_class(const cJSON *ev, const char *biz_step) {
   return "basic";
 }
 
+/* ---- capture prep: the payload-only part of apply, done ahead ------------------ */
+struct sy_capture_prep {
+  int valid_rc;       /* the validator's answer for the payload as a document or a bare event */
+  size_t n;           /* events, in the order apply walks them */
+  int *hash_rc;       /* [n] */
+  char (*hash_id)[SY_EPCIS_HASH_ID_MAX]; /* [n] */
+};
+
+void sy_capture_prep_free(sy_capture_prep *p) {
+  if (!p) return;
+  free(p->hash_rc);
+  free(p->hash_id);
+  free(p);
+}
+
+/* The events apply walks: a document's eventList, or the payload itself. */
+static const cJSON *capture_list(const cJSON *doc, int *is_doc) {
+  const char *dtype = str_of(doc, "type");
+  *is_doc = dtype && !strcmp(dtype, "EPCISDocument");
+  return *is_doc ? cJSON_GetObjectItemCaseSensitive(
+                       cJSON_GetObjectItemCaseSensitive(doc, "epcisBody"), "eventList")
+                 : NULL;
+}
+
+sy_capture_prep *sy_ledger_capture_prep(const sy_tx *tx) {
+  if (!tx || tx->type != SY_TX_EPCIS_CAPTURE) return NULL;
+  int oom = 0;
+  cJSON *doc = sy_ls_json_parse(tx->payload, tx->payload_len, &oom);
+  sy_capture_prep *p = NULL;
+  if (!doc || !cJSON_IsObject(doc)) goto out;
+  int is_doc;
+  const cJSON *list = capture_list(doc, &is_doc);
+  size_t count = list ? (size_t)cJSON_GetArraySize(list) : 1;
+  if (count > MAX_EVENTS_PER_TX) goto out; /* apply refuses it at once */
+  if (!(p = calloc(1, sizeof *p)) || !(p->hash_rc = calloc(count + 1, sizeof *p->hash_rc)) ||
+      !(p->hash_id = calloc(count + 1, sizeof *p->hash_id)))
+    goto fail;
+  sy_epcis_error verr;
+  size_t nerr = 0;
+  p->valid_rc = is_doc ? sy_epcis_validate_document(doc, &verr, 1, &nerr)
+                       : sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
+  if (p->valid_rc == SY_ENOMEM) goto fail;
+  sy_epcis_hash_opts ho = {.context = cJSON_GetObjectItemCaseSensitive(doc, "@context")};
+  const cJSON *ev = list ? list->child : doc;
+  for (; ev && p->n < count; ev = list ? ev->next : NULL, p->n++) {
+    p->hash_rc[p->n] = sy_epcis_event_hash_opts(ev, &ho, p->hash_id[p->n]);
+    if (p->hash_rc[p->n] == SY_ENOMEM) goto fail;
+  }
+  goto out;
+fail:
+  sy_capture_prep_free(p);
+  p = NULL;
+out:
+  cJSON_Delete(doc);
+  return p;
+}
+
 typedef struct cap_event {
   cJSON *ev; /* borrowed from the parsed document */
   char hash_id[SY_EPCIS_HASH_ID_MAX];
@@ -247,7 +304,8 @@ static int add_qty(sy_ledger *l, const cJSON *ev, const char *key, int role, uin
   return rc;
 }
 
-int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HASH_LEN],
+int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const sy_capture_prep *prep,
+                        const uint8_t tx_id[SY_HASH_LEN],
                         uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
                         const char *org, uint32_t roles, struct sy_buf *results) {
   int oom = 0;
@@ -266,7 +324,7 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
   const char *dtype = str_of(doc, "type");
   const cJSON *list = NULL;
   if (dtype && !strcmp(dtype, "EPCISDocument")) {
-    int vr = sy_epcis_validate_document(doc, &verr, 1, &nerr);
+    int vr = prep ? prep->valid_rc : sy_epcis_validate_document(doc, &verr, 1, &nerr);
     if (vr == SY_ENOMEM) {
       rc = SY_ENOMEM;
       goto out;
@@ -278,7 +336,7 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "epcisBody");
     list = cJSON_GetObjectItemCaseSensitive(body, "eventList");
   } else if (recordable_type(l, height, dtype)) {
-    int vr = sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
+    int vr = prep ? prep->valid_rc : sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
     if (vr == SY_ENOMEM) {
       rc = SY_ENOMEM;
       goto out;
@@ -296,6 +354,7 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     reason = SY_R_INVALID_EPCIS;
     goto out;
   }
+  if (prep && prep->n != count) prep = NULL; /* not this payload's: never, but cheap */
   evs = calloc(count, sizeof *evs);
   if (!evs) {
     rc = SY_ENOMEM;
@@ -314,7 +373,13 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HA
     /* The document's @context resolves "prefix:name" extensions: without it
      * an event's hash id would differ from the same event's in XML. */
     sy_epcis_hash_opts ho = {.context = cJSON_GetObjectItemCaseSensitive(doc, "@context")};
-    int hr = sy_epcis_event_hash_opts(ev, &ho, ce->hash_id);
+    int hr;
+    if (prep) {
+      hr = prep->hash_rc[n];
+      memcpy(ce->hash_id, prep->hash_id[n], sizeof ce->hash_id);
+    } else {
+      hr = sy_epcis_event_hash_opts(ev, &ho, ce->hash_id);
+    }
     if (hr == SY_ENOMEM) {
       rc = SY_ENOMEM;
       goto out;

@@ -102,7 +102,8 @@ int sy_la_apply(sy_ledger *l, const sy_batch *b, uint16_t *flags_out, sy_block_h
  * failure. height/block_time/tx_index place it on the chain; the results
  * log receives every event's hash id. */
 struct sy_buf;
-int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const uint8_t tx_id[SY_HASH_LEN],
+int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const sy_capture_prep *prep,
+                        const uint8_t tx_id[SY_HASH_LEN],
                         uint64_t height, uint64_t block_time_ms, uint32_t tx_index,
                         const char *org, uint32_t roles, struct sy_buf *results);
 

@@ -923,7 +923,7 @@ static int append_genesis(sy_ledger *l, const uint8_t *genesis, size_t len) {
     snprintf(l->err, sizeof l->err, "genesis file is not valid");
     return rc;
   }
-  sy_batch_tx bt = {gtx.p, gtx.len, 0};
+  sy_batch_tx bt = {gtx.p, gtx.len, 0, NULL};
   sy_genesis_info gi;
   sy_genesis_check(genesis, len, &gi, NULL, 0);
   sy_batch b = {.txs = &bt, .n = 1, .timestamp_ms = gi.created_ms};

@@ -270,7 +270,7 @@ static sy_ledger *open_fresh(lctx *c) {
 
 static int append(lctx *c, sy_ledger *l, uint16_t flags[NTX], sy_commit_info *ci) {
   sy_batch_tx bt[NTX];
-  for (int i = 0; i < NTX; i++) bt[i] = (sy_batch_tx){c->tx[i].p, c->tx[i].len, 0};
+  for (int i = 0; i < NTX; i++) bt[i] = (sy_batch_tx){c->tx[i].p, c->tx[i].len, 0, NULL};
   sy_batch batch = {.txs = bt, .n = NTX, .timestamp_ms = 1763600005000};
   memcpy(batch.proposer, sy_key_id_of(c->node), SY_KEYID_LEN);
   memset(ci, 0, sizeof *ci);
