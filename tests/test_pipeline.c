@@ -10,6 +10,7 @@
 #include "consensus/consensus.h"
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
+#include "ledger/events.h"
 #include "testutil.h"
 
 #define THREADS 8
@@ -29,11 +30,20 @@ static void pkhex(const sy_key *k, char *out) {
 static void *writer(void *arg) {
   int t = (int)(intptr_t)arg;
   for (int i = 0; i < PER_THREAD; i++) {
-    char payload[64];
-    int n = snprintf(payload, sizeof payload, "{\"thread\":%d,\"i\":%d}", t, i);
+    char payload[320];
+    /* Every fourth an EPCIS capture: admission makes its prep on this
+     * thread and the writer uses it (ledger.h sy_capture_prep). */
+    int cap = i % 4 == 0;
+    int n = cap ? snprintf(payload, sizeof payload,
+                           "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+                           "epcis-context.jsonld\"],\"type\":\"ObjectEvent\",\"eventTime\":\"2026-11-20T08:00:00Z\","
+                           "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+                           "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.%d-%d\"]}",
+                           t, i)
+                : snprintf(payload, sizeof payload, "{\"thread\":%d,\"i\":%d}", t, i);
     sy_buf b = {0};
-    sy_key_sign_tx(rec, &b, SY_TX_RECORD, "pipe", 1000, (uint64_t)(t * 100000 + i),
-                   (const uint8_t *)payload, (size_t)n);
+    sy_key_sign_tx(rec, &b, cap ? SY_TX_EPCIS_CAPTURE : SY_TX_RECORD, "pipe", 1000,
+                   (uint64_t)(t * 100000 + i), (const uint8_t *)payload, (size_t)n);
     sy_submit_result r;
     int rc = sy_pipeline_submit(pipe_, b.p, b.len, 30000, &r);
     if (rc == SY_OK && r.committed) {
@@ -105,6 +115,13 @@ int main(void) {
   sy_tip tip;
   sy_ledger_tip(l, &tip);
   CHECK_EQ(tip.valid_tx_count, 2 + THREADS * PER_THREAD); /* genesis + member.add + records */
+  sy_event_query q;
+  sy_event_query_init(&q);
+  q.limit = 1000;
+  sy_event_page pg;
+  CHECK_EQ(sy_ledger_query_events(l, &q, &pg, err, sizeof err), SY_OK);
+  CHECK_EQ(pg.n, (size_t)THREADS * ((PER_THREAD + 3) / 4)); /* every capture's event is filed */
+  sy_event_page_free(&pg);
   /* Group commit: far fewer blocks than transactions. */
   CHECK(tip.height < (uint64_t)(THREADS * PER_THREAD) / 2);
   fprintf(stderr, "  %d transactions in %llu blocks\n", total, (unsigned long long)tip.height);
