@@ -524,6 +524,31 @@ else
   sed 's/^/      node: /' "$T/node.log" | tail -5
 fi
 
+# ---- a chain whose genesis does not turn on epcis_extension_events -----------------------------------
+D2=$T/old-rules
+run "init a chain for the old rules" 0 "$SUYUAN" init --chain tea-old --org coop --org-name Coop --dir "$D2"
+python3 -c 'import json,sys; p=sys.argv[1]; g=json.load(open(p)); g.pop("features"); json.dump(g, open(p, "w"))' \
+  "$D2/genesis.json"
+"$SUYUAND" --data "$D2" --listen 127.0.0.1:0 --addr-file "$D2/addr" >>"$T/node2.log" 2>&1 &
+N2_PID=$!
+PIDS+=("$N2_PID")
+for _ in $(seq 100); do [ -s "$D2/addr" ] && break; kill -0 "$N2_PID" 2>/dev/null || break; sleep 0.1; done
+if [ -s "$D2/addr" ]; then
+  N2=$(tr -d ' \r\n' <"$D2/addr")
+  run "member add on the old-rules chain" 0 "$SUYUAN" --node "$N2" member add --key "$D2/keys/admin.key" \
+    --org coop --member-key "$T/rec.key" --roles recorder
+  run "an extension event type there: refused before signing, exit 3" 3 \
+    "$SUYUAN" --node "$N2" capture --key "$T/rec.key" "$J/custom.json"
+  expect "  ...naming the type and the genesis feature" \
+    "type: 'example:CustomEvent' is an extension event type.*epcis_extension_events is off" "$T/err"
+  run "status of the old-rules chain" 0 "$SUYUAN" --node "$N2" --json status
+  expect "  ...records_extension_events is false" '"records_extension_events": *false' "$T/out"
+  kill -TERM "$N2_PID" 2>/dev/null
+else
+  fail "suyuand did not start on the old-rules chain"
+  sed 's/^/      node: /' "$T/node2.log" | tail -5
+fi
+
 # ---- the chain still verifies ---------------------------------------------------------------------------
 run "verify" 0 "$SUYUAN" verify
 expect "verify OK" "^verify: OK" "$T/out"
