@@ -9,6 +9,7 @@
 #include "core/sy_error.h"
 #include "core/sy_hex.h"
 #include "ledger/events.h"
+#include "ledger/ledger_internal.h"
 #include "testutil.h"
 
 static sy_key *admin, *node, *rec, *insp;
@@ -241,6 +242,84 @@ static void prep_equivalence(const char *dir) {
   sy_verify_report vr;
   CHECK_EQ(sy_ledger_verify(pb, &vr, NULL, NULL), SY_OK);
   CHECK_EQ(vr.ok, 1);
+}
+
+/* A walk wide enough that the recall state of most nodes is read by the
+ * helper thread on a second connection (ledger_events.c): one lot into
+ * 1,500 serials, half of them then shipped from one place, half received
+ * at another. Every node's state must be its own; the same with the
+ * helper's connection unavailable (all readers busy but the walk's). */
+#define WIDE 1500
+static void wide_walk(const char *dir) {
+  char err[256], path[600], p[512], r[65];
+  snprintf(path, sizeof path, "%s/wide.db", dir);
+  sy_ledger *l = NULL;
+  sy_ledger_opts o = {.path = path, .genesis = (const uint8_t *)genesis,
+                      .genesis_len = strlen(genesis), .node_key = node, .readers = 2};
+  CHECK_EQ(sy_ledger_open(&l, &o, err, sizeof err), SY_OK);
+  if (!l) return;
+  pkhex(rec, r);
+  snprintf(p, sizeof p, "{\"org\":\"tea\",\"public_key\":\"%s\",\"roles\":[\"recorder\"]}", r);
+  uint64_t ts = 1764000000000;
+  CHECK_EQ(submit(l, admin, SY_TX_MEMBER_ADD, 1, p, ts++), SY_R_VALID);
+  sy_buf d = {0};
+  const char *head = DOC_HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":\"2026-11-21T09:00:00Z\","
+                     "\"eventTimeZoneOffset\":\"+00:00\",\"inputQuantityList\":[{\"epcClass\":\"" MATERIAL
+                     "\",\"quantity\":9,\"uom\":\"KGM\"}],\"outputEPCList\":[";
+  sy_buf_put(&d, head, strlen(head));
+  for (int i = 0; i < WIDE; i++) {
+    char s[64];
+    int n = snprintf(s, sizeof s, "%s\"urn:epc:id:sgtin:6901234.000009.%d\"", i ? "," : "", i);
+    sy_buf_put(&d, s, (size_t)n);
+  }
+  sy_buf_put(&d, "]}" DOC_TAIL, strlen("]}" DOC_TAIL));
+  sy_buf_u8(&d, 0);
+  CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 1, (const char *)d.p, ts++), SY_R_VALID);
+  for (int half = 0; half < 2; half++) {
+    sy_buf_reset(&d);
+    char h2[512];
+    snprintf(h2, sizeof h2,
+             DOC_HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2026-11-22T0%d:00:00Z\","
+                      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\",\"bizStep\":\"%s\","
+                      "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:6901234.0000%d.0\"},\"epcList\":[",
+             half + 1, half ? "receiving" : "shipping", half + 1);
+    sy_buf_put(&d, h2, strlen(h2));
+    for (int i = half * WIDE / 2; i < (half + 1) * WIDE / 2; i++) {
+      char s[64];
+      int n = snprintf(s, sizeof s, "%s\"urn:epc:id:sgtin:6901234.000009.%d\"",
+                       i > half * WIDE / 2 ? "," : "", i);
+      sy_buf_put(&d, s, (size_t)n);
+    }
+    sy_buf_put(&d, "]}" DOC_TAIL, strlen("]}" DOC_TAIL));
+    sy_buf_u8(&d, 0);
+    CHECK_EQ(submit(l, rec, SY_TX_EPCIS_CAPTURE, 2 + (uint64_t)half, (const char *)d.p, ts++),
+             SY_R_VALID);
+  }
+  sy_buf_free(&d);
+  for (int pass = 0; pass < 2; pass++) {
+    /* pass 1: the second reader is taken, so the walk reads all state itself */
+    sy_reader_conn *hold = pass ? sy_ls_reader_tryget(l) : NULL;
+    sy_trace t;
+    CHECK_EQ(sy_ledger_trace(l, MATERIAL, SY_TRACE_FORWARD, 0, 0, &t), SY_OK);
+    CHECK_EQ(t.n_nodes, (size_t)WIDE + 1);
+    size_t good = 0;
+    for (size_t k = 1; k < t.n_nodes; k++) {
+      const sy_trace_node *n = &t.nodes[k];
+      const char *dot = strrchr(n->id, '.');
+      int i = dot ? atoi(dot + 1) : -1, half = i >= WIDE / 2;
+      char loc[64];
+      snprintf(loc, sizeof loc, "urn:epc:id:sgln:6901234.0000%d.0", half + 1);
+      if (n->last_biz_step && strstr(n->last_biz_step, half ? "receiving" : "shipping") &&
+          n->last_biz_location && !strcmp(n->last_biz_location, loc) && n->last_org &&
+          !strcmp(n->last_org, "tea") && n->last_event_id)
+        good++;
+    }
+    CHECK_EQ(good, (size_t)WIDE);
+    CHECK(t.nodes[0].uom && !strcmp(t.nodes[0].uom, "KGM") && t.nodes[0].quantity == 9);
+    sy_trace_free(&t);
+    if (hold) sy_ls_reader_put(l, hold);
+  }
+  sy_ledger_close(l);
 }
 
 static int node_index(const sy_trace *t, const char *id) {
@@ -499,6 +578,7 @@ int main(void) {
   if (!vr.ok) fprintf(stderr, "verify: %s\n", vr.what);
   extension_events(dir);
   prep_equivalence(dir);
+  wide_walk(dir);
   for (size_t i = 0; i < 4; i++) sy_key_free(*keys[i]);
   return sy_test_done("test_ledger_events");
 }

@@ -1,6 +1,7 @@
 /* EPCIS events on the ledger: capture apply, indexes, queries, lineage
  * walks (ledger/events.h; SPEC I1-I3, I5, D1-D3, M2, Annex A). */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1210,14 +1211,14 @@ static void ids_json(const sy_trace *t, size_t lo, size_t hi, sy_buf *b) {
 /* Runs st over the batch of nodes [head, hi) (bound already); rows come
  * grouped by node. State statement: each node's rows make its recall
  * state. Link statement: each node's links are followed once all are in. */
-static int walk_run(walk *w, sy_ledger *l, sqlite3 *db, sqlite3_stmt *st, int state, size_t head,
-                    size_t hi) {
+static int walk_run(walk *w, char *err, size_t errlen, sqlite3 *db, sqlite3_stmt *st, int state,
+                    size_t head, size_t hi) {
   int rc = SY_OK, src, any = 0;
   size_t cur = head; /* the node whose rows are coming */
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const size_t k = head + (size_t)sqlite3_column_int64(st, C_KEY);
     if (k < cur || k >= hi) /* CROSS JOIN order broken: never seen */
-      return sy_ls_err(db, SQLITE_INTERNAL, l->err, sizeof l->err, "trace row order");
+      return sy_ls_err(db, SQLITE_INTERNAL, err, errlen, "trace row order");
     if (k != cur || !any) {
       if (any && (rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur))) return rc;
       w->ns.have_last = w->ns.have_loc = w->ns.have_cr = w->ns.have_q = 0;
@@ -1226,8 +1227,177 @@ static int walk_run(walk *w, sy_ledger *l, sqlite3 *db, sqlite3_stmt *st, int st
     any = 1;
     if ((rc = state ? ns_row(&w->ns, st) : ls_add(&w->links, st))) return rc;
   }
-  if (src != SQLITE_DONE) return sy_ls_err(db, src, l->err, sizeof l->err, "trace step");
+  if (src != SQLITE_DONE) return sy_ls_err(db, src, err, errlen, "trace step");
   if (any) rc = state ? ns_store(&w->ns, &w->out->nodes[cur]) : expand(w, cur);
+  return rc;
+}
+
+/* ---- recall state on the second core ------------------------------------------
+ * A node's recall state does not change the walk, so for a large walk a
+ * helper thread reads it on a second reader connection while this thread
+ * follows the links: batch k's state is read while batch k+1's links are.
+ * The helper sees the walk's nodes only through the id pointers published
+ * to it (the strings never move; the node array does), keeps its answers in
+ * its own array, and they are moved into the nodes after the join. Used
+ * only when a second connection is free at once and its snapshot holds the
+ * same blocks as the walk's (max height equal: events only change with a
+ * block), so the answer is the one a single connection gives. */
+typedef struct state_helper {
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  const char **ids; /* [ready]: borrowed node ids, appended by the walk */
+  size_t ready, cap, done;
+  int finished;     /* the walk has listed every node */
+  sy_trace res;     /* nodes[i]: node i's state (id borrowed) */
+  size_t res_cap;
+  int rc;
+  char err[256];
+} state_helper;
+
+static void *state_helper_main(void *arg) {
+  state_helper *h = arg;
+  walk w = {.out = &h->res};
+  sy_buf ids = {0};
+  int rc = SY_OK;
+  for (;;) {
+    pthread_mutex_lock(&h->mu);
+    while (h->ready == h->done && !h->finished) pthread_cond_wait(&h->cv, &h->mu);
+    const size_t lo = h->done;
+    const size_t hi = h->ready - lo > WALK_BATCH ? lo + WALK_BATCH : h->ready;
+    if (hi > h->res_cap) { /* the array the answers go to, sized under the lock */
+      size_t nc = h->res_cap ? h->res_cap : 1024;
+      while (nc < h->ready) nc *= 2;
+      sy_trace_node *nn = realloc(h->res.nodes, nc * sizeof *nn);
+      if (nn) {
+        memset(nn + h->res_cap, 0, (nc - h->res_cap) * sizeof *nn);
+        h->res.nodes = nn;
+        h->res_cap = nc;
+      }
+    }
+    for (size_t i = lo; i < hi && hi <= h->res_cap; i++) h->res.nodes[i].id = (char *)h->ids[i];
+    pthread_mutex_unlock(&h->mu);
+    if (lo == hi) break; /* finished and all done */
+    if (hi > h->res_cap) {
+      rc = SY_ENOMEM;
+      break;
+    }
+    h->res.n_nodes = hi;
+    ids_json(&h->res, lo, hi, &ids);
+    if ((rc = ids.err)) break;
+    sqlite3_reset(h->st);
+    sqlite3_bind_text(h->st, 1, (const char *)ids.p, (int)ids.len, SQLITE_STATIC);
+    if ((rc = walk_run(&w, h->err, sizeof h->err, h->db, h->st, 1, lo, hi))) break;
+    pthread_mutex_lock(&h->mu);
+    h->done = hi;
+    pthread_mutex_unlock(&h->mu);
+  }
+  sqlite3_reset(h->st);
+  pthread_mutex_lock(&h->mu);
+  h->rc = rc;
+  pthread_mutex_unlock(&h->mu);
+  ns_free(&w.ns);
+  sy_buf_free(&ids);
+  return NULL;
+}
+
+/* Publishes the ids of nodes [h->ready, t->n_nodes) to the helper. */
+static int helper_publish(state_helper *h, const sy_trace *t, int finished) {
+  int rc = SY_OK;
+  pthread_mutex_lock(&h->mu);
+  if (t->n_nodes > h->cap) {
+    size_t nc = h->cap ? h->cap : 1024;
+    while (nc < t->n_nodes) nc *= 2;
+    const char **nv = realloc(h->ids, nc * sizeof *nv);
+    if (nv) {
+      h->ids = nv;
+      h->cap = nc;
+    } else {
+      rc = SY_ENOMEM;
+      finished = 1; /* the helper stops; the walk fails */
+    }
+  }
+  if (!rc)
+    for (size_t i = h->ready; i < t->n_nodes; i++) h->ids[i] = t->nodes[i].id;
+  if (!rc) h->ready = t->n_nodes;
+  h->finished = finished;
+  pthread_cond_signal(&h->cv);
+  pthread_mutex_unlock(&h->mu);
+  return rc;
+}
+
+static int max_height(sqlite3 *db, int64_t *out) {
+  sqlite3_stmt *st = NULL;
+  int ok = sqlite3_prepare_v2(db, "SELECT max(height) FROM blocks", -1, &st, NULL) == SQLITE_OK &&
+           sqlite3_step(st) == SQLITE_ROW;
+  if (ok) *out = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return ok;
+}
+
+/* Starts the helper for the nodes from `from` on; SY_EBUSY when no second
+ * connection is free, its snapshot differs from the walk's (wdb, inside
+ * its read transaction) or the thread cannot start: the walk then reads
+ * the state itself. */
+static int helper_start(sy_ledger *l, sqlite3 *wdb, state_helper *h, pthread_t *th,
+                        sy_reader_conn **conn, size_t from) {
+  sy_reader_conn *c = sy_ls_reader_tryget(l);
+  if (!c) return SY_EBUSY;
+  int64_t h1 = -1, h2 = -2;
+  sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+  if (!max_height(wdb, &h1) || !max_height(c->db, &h2) || h1 != h2 ||
+      sqlite3_prepare_v2(c->db, WALK_STATE_SQL, -1, &h->st, NULL) != SQLITE_OK)
+    goto busy;
+  h->db = c->db;
+  h->ready = h->done = from;
+  pthread_mutex_init(&h->mu, NULL);
+  pthread_cond_init(&h->cv, NULL);
+  if (pthread_create(th, NULL, state_helper_main, h) != 0) {
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    goto busy;
+  }
+  *conn = c;
+  return SY_OK;
+busy:
+  sqlite3_finalize(h->st);
+  h->st = NULL;
+  sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+  sy_ls_reader_put(l, c);
+  return SY_EBUSY;
+}
+
+/* Ends the helper: waits for it, moves its answers for nodes [from, n)
+ * into t (or frees them when rc), releases its connection. */
+static int helper_finish(sy_ledger *l, state_helper *h, pthread_t th, sy_reader_conn *c,
+                         sy_trace *t, size_t from, int rc) {
+  helper_publish(h, t, 1);
+  pthread_join(th, NULL);
+  if (!rc && h->rc) {
+    rc = h->rc;
+    snprintf(l->err, sizeof l->err, "%s", h->err);
+  }
+  for (size_t i = from; i < h->res_cap && i < t->n_nodes; i++) {
+    sy_trace_node *s = &h->res.nodes[i], *n = &t->nodes[i];
+    if (!rc) {
+      n->last_biz_location = s->last_biz_location, n->last_disposition = s->last_disposition;
+      n->last_biz_step = s->last_biz_step, n->last_org = s->last_org;
+      n->last_event_id = s->last_event_id, n->last_event_time_ms = s->last_event_time_ms;
+      n->quantity = s->quantity, n->uom = s->uom;
+    } else {
+      free(s->last_biz_location), free(s->last_disposition), free(s->last_biz_step);
+      free(s->last_org), free(s->last_event_id), free(s->uom);
+    }
+  }
+  if (!rc && h->done < t->n_nodes) rc = SY_ESTORAGE; /* never: the helper stopped early */
+  free(h->res.nodes);
+  free(h->ids);
+  sqlite3_finalize(h->st);
+  sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+  sy_ls_reader_put(l, c);
+  pthread_mutex_destroy(&h->mu);
+  pthread_cond_destroy(&h->cv);
   return rc;
 }
 
@@ -1243,10 +1413,14 @@ int sy_ledger_trace_opts(sy_ledger *l, const char *id, const sy_trace_opts *opts
             .state = !(opts->flags & SY_TRACE_NO_STATE),
             .max_depth = opts->max_depth ? opts->max_depth : 64,
             .max_nodes = opts->max_nodes ? opts->max_nodes : 10000};
-  sy_reader_conn *r = sy_ls_reader_get(l);
+  sy_reader_conn *r = sy_ls_reader_get(l), *r2 = NULL;
   sqlite3_stmt *links = NULL, *states = NULL, *exists = NULL;
   sy_buf ids = {0};
-  int rc = SY_OK, src;
+  int rc = SY_OK, src, tried = 0;
+  state_helper h;
+  memset(&h, 0, sizeof h);
+  pthread_t ht;
+  size_t h_from = 0;
   sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL); /* one snapshot for the whole walk */
   if ((src = sqlite3_prepare_v2(r->db, WALK_LINK_SQL[w.forward], -1, &links, NULL)) ||
       (w.state && (src = sqlite3_prepare_v2(r->db, WALK_STATE_SQL, -1, &states, NULL))) ||
@@ -1272,17 +1446,29 @@ int sy_ledger_trace_opts(sy_ledger *l, const char *id, const sy_trace_opts *opts
       rc = ids.err;
       goto done;
     }
-    sqlite3_stmt *run[2] = {states, links};
+    sqlite3_stmt *run[2] = {r2 ? NULL : states, links};
     for (int i = 0; i < 2; i++) {
       if (!run[i]) continue;
       sqlite3_reset(run[i]);
       sqlite3_bind_text(run[i], 1, (const char *)ids.p, (int)ids.len, SQLITE_STATIC);
-      if ((rc = walk_run(&w, l, r->db, run[i], run[i] == states, head, hi))) goto done;
+      if ((rc = walk_run(&w, l->err, sizeof l->err, r->db, run[i], run[i] == states, head, hi)))
+        goto done;
     }
     head = hi;
+    if (r2) {
+      if ((rc = helper_publish(&h, out, 0))) goto done;
+    } else if (states && !tried && out->n_nodes - head >= WALK_BATCH) {
+      /* A large walk: the state of the nodes from here on, on a second core. */
+      tried = 1;
+      if (helper_start(l, r->db, &h, &ht, &r2, head) == SY_OK) {
+        h_from = head;
+        if ((rc = helper_publish(&h, out, 0))) goto done;
+      }
+    }
   }
   rc = has_cycle(out, &out->cycles);
 done:
+  if (r2) rc = helper_finish(l, &h, ht, r2, out, h_from, rc);
   sqlite3_finalize(links);
   sqlite3_finalize(states);
   sqlite3_finalize(exists);

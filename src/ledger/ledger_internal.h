@@ -84,6 +84,8 @@ struct cJSON *sy_ls_json_parse(const void *text, size_t len, int *oom);
 int sy_ls_json_oom_take(void);
 void sy_ls_json_hooks_install(void);
 sy_reader_conn *sy_ls_reader_get(sy_ledger *l);
+/* A free reader connection, or NULL at once when all are busy. */
+sy_reader_conn *sy_ls_reader_tryget(sy_ledger *l);
 void sy_ls_reader_put(sy_ledger *l, sy_reader_conn *r);
 int sy_ls_keycache_add(sy_ledger *l, const uint8_t id[SY_KEYID_LEN], const uint8_t *pk,
                        size_t pk_len);

@@ -314,6 +314,18 @@ sy_reader_conn *sy_ls_reader_get(sy_ledger *l) {
   }
 }
 
+sy_reader_conn *sy_ls_reader_tryget(sy_ledger *l) {
+  sy_reader_conn *r = NULL;
+  pthread_mutex_lock(&l->pool_mu);
+  for (int i = 0; i < l->nreaders && !r; i++)
+    if (!l->readers[i].busy) {
+      l->readers[i].busy = 1;
+      r = &l->readers[i];
+    }
+  pthread_mutex_unlock(&l->pool_mu);
+  return r;
+}
+
 void sy_ls_reader_put(sy_ledger *l, sy_reader_conn *r) {
   sqlite3_stmt *all[] = {r->has_tx, r->get_tx, r->block_txids, r->get_block, r->get_att, r->member};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
