@@ -1191,17 +1191,21 @@ static void ids_json(const sy_trace *t, size_t lo, size_t hi, sy_buf *b) {
   for (size_t i = lo; i < hi; i++) {
     if (i > lo) sy_buf_u8(b, ',');
     sy_buf_u8(b, '"');
-    for (const unsigned char *p = (const unsigned char *)t->nodes[i].id; *p; p++) {
-      if (*p == '"' || *p == '\\') {
+    const unsigned char *p = (const unsigned char *)t->nodes[i].id;
+    while (*p) {
+      const unsigned char *q = p; /* a run that needs no escape, copied at once */
+      while (*q && *q != '"' && *q != '\\' && *q >= 0x20) q++;
+      sy_buf_put(b, p, (size_t)(q - p));
+      if (!*q) break;
+      if (*q == '"' || *q == '\\') {
         sy_buf_u8(b, '\\');
-        sy_buf_u8(b, *p);
-      } else if (*p < 0x20) {
-        char esc[8];
-        snprintf(esc, sizeof esc, "\\u%04x", *p);
-        sy_buf_put(b, esc, 6);
+        sy_buf_u8(b, *q);
       } else {
-        sy_buf_u8(b, *p);
+        char esc[8];
+        snprintf(esc, sizeof esc, "\\u%04x", *q);
+        sy_buf_put(b, esc, 6);
       }
+      p = q + 1;
     }
     sy_buf_u8(b, '"');
   }
