@@ -1,6 +1,7 @@
 /* EPCIS capture on the ledger, queries, lineage walks and recall state
  * (SPEC I1-I3, I5, I6, D1, Annex A). Real SQLite file; the supply chain of
  * Annex A: material lot -> processing -> inspection -> packing -> shipping. */
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -576,6 +577,12 @@ int main(void) {
   CHECK_EQ(sy_ledger_verify(path, &vr, NULL, NULL), SY_OK);
   CHECK_EQ(vr.ok, 1);
   if (!vr.ok) fprintf(stderr, "verify: %s\n", vr.what);
+  /* The replay went to a scratch file beside the ledger, removed after. */
+  DIR *dd = opendir(dir);
+  int scratch_left = 0;
+  for (struct dirent *de; dd && (de = readdir(dd));) scratch_left += strstr(de->d_name, ".verify-") != NULL;
+  if (dd) closedir(dd);
+  CHECK_EQ(scratch_left, 0);
   extension_events(dir);
   prep_equivalence(dir);
   wide_walk(dir);

@@ -77,6 +77,9 @@ typedef struct sy_ledger_opts {
                                 each block this node appends; may be NULL (verify) */
   int read_only;             /* open an existing ledger for queries and verify only */
   int readers;               /* size of the read connection pool; 0 = 8 */
+  int scratch;               /* a file nobody needs after a crash (verify's replay): no
+                                journal, no fsync, no readers — like ":memory:", but its
+                                pages are the OS's to evict, not the process's */
 } sy_ledger_opts;
 
 /* Opens (creating and applying genesis when new). On failure returns a code

@@ -512,7 +512,7 @@ int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t e
   snprintf(l->path, sizeof l->path, "%s", o->path);
   l->read_only = o->read_only;
   l->node_key = o->node_key;
-  int memory = strcmp(o->path, ":memory:") == 0;
+  int memory = strcmp(o->path, ":memory:") == 0 || o->scratch; /* no durability, no readers */
   int rc;
   sqlite3 *db = NULL;
   int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -529,7 +529,8 @@ int sy_ledger_open(sy_ledger **out, const sy_ledger_opts *o, char *err, size_t e
     l->db = db;
     /* WAL + synchronous=FULL: each commit (one per block) fsyncs the WAL,
      * so an acknowledged block survives power loss (SPEC M6). */
-    if ((rc = exec(l, db, memory ? "PRAGMA journal_mode=MEMORY;"
+    if ((rc = exec(l, db, o->scratch ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                          : memory   ? "PRAGMA journal_mode=MEMORY;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")) ||
         /* A block of bulk capture dirties thousands of index pages; with
          * SQLite's default checkpoint every 1,000 WAL pages nearly every
