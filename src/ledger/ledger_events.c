@@ -322,9 +322,11 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const sy_capture_prep *pr
   sy_epcis_error verr;
   size_t nerr = 0;
   /* A document, or one bare event (POST /events). */
+  /* The events in the order the prep hashed them: the same function. */
   const char *dtype = str_of(doc, "type");
-  const cJSON *list = NULL;
-  if (dtype && !strcmp(dtype, "EPCISDocument")) {
+  int is_doc;
+  const cJSON *list = capture_list(doc, &is_doc);
+  if (is_doc) {
     int vr = prep ? prep->valid_rc : sy_epcis_validate_document(doc, &verr, 1, &nerr);
     if (vr == SY_ENOMEM) {
       rc = SY_ENOMEM;
@@ -334,8 +336,6 @@ int sy_le_apply_capture(sy_ledger *l, const sy_tx *tx, const sy_capture_prep *pr
       reason = SY_R_INVALID_EPCIS;
       goto out;
     }
-    const cJSON *body = cJSON_GetObjectItemCaseSensitive(doc, "epcisBody");
-    list = cJSON_GetObjectItemCaseSensitive(body, "eventList");
   } else if (recordable_type(l, height, dtype)) {
     int vr = prep ? prep->valid_rc : sy_epcis_validate_event(doc, 0, &verr, 1, &nerr);
     if (vr == SY_ENOMEM) {
